@@ -1,0 +1,70 @@
+namespace CnnVis.Torch;
+
+/// <summary>
+/// Frees every tensor made while it is current and not moved out. The current scope flows with
+/// async/await (AsyncLocal), so a scope opened before an await still owns what is made after it.
+/// </summary>
+public sealed class DisposeScope : IDisposable
+{
+    private static readonly AsyncLocal<DisposeScope?> s_current = new();
+    private readonly List<Tensor> _tensors = new();
+    private bool _disposed;
+
+    internal DisposeScope()
+    {
+        Outer = s_current.Value;
+        s_current.Value = this;
+    }
+
+    /// <summary>The scope that was current when this one opened.</summary>
+    public DisposeScope? Outer { get; }
+
+    /// <summary>The scope new tensors join, or null when none is open.</summary>
+    public static DisposeScope? Current => s_current.Value;
+
+    /// <summary>How many tensors this scope still owns.</summary>
+    public int Count => _tensors.Count(t => t.OwningScope == this);
+
+    internal static void Register(Tensor t)
+    {
+        var scope = s_current.Value;
+        if (scope is null) return;
+        scope.Attach(t);
+    }
+
+    internal void Attach(Tensor t)
+    {
+        if (_disposed) throw new ObjectDisposedException(nameof(DisposeScope));
+        t.OwningScope = this;
+        _tensors.Add(t);
+    }
+
+    /// <summary>Keeps <paramref name="t"/> alive past this scope: it moves to the outer scope, or to none.</summary>
+    public T MoveToOuter<T>(T t) where T : Tensor
+    {
+        if (t.OwningScope != this) return t;
+        t.OwningScope = null;
+        Outer?.Attach(t);
+        return t;
+    }
+
+    /// <summary>Detaches tensors from every scope: the caller disposes them.</summary>
+    public static T Detach<T>(T t) where T : Tensor
+    {
+        t.OwningScope = null;
+        return t;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var t in _tensors)
+        {
+            if (t.OwningScope == this) t.Dispose();
+        }
+        _tensors.Clear();
+        // Restore the outer scope only if this one is still current (scopes end innermost first).
+        if (s_current.Value == this) s_current.Value = Outer;
+    }
+}

@@ -1,0 +1,15 @@
+using System.Runtime.InteropServices;
+
+namespace CnnVis.Torch.Native;
+
+internal static unsafe partial class NativeMethods
+{
+    [LibraryImport(Library)]
+    internal static partial int cv_image_decode(void* bytes, long nbytes, int channels, out IntPtr tensor);
+
+    [LibraryImport(Library)]
+    internal static partial int cv_image_encode_png(IntPtr tensor, out IntPtr data, out long nbytes);
+
+    [LibraryImport(Library)]
+    internal static partial int cv_free(IntPtr p);
+}

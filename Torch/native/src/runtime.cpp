@@ -1,0 +1,40 @@
+#include <ATen/Parallel.h>
+#include <ATen/Context.h>
+#include <torch/version.h>
+
+#include "errors.h"
+
+extern "C" {
+
+CV_API int cv_manual_seed(uint64_t seed) {
+  CV_TRY
+  at::manual_seed(seed);
+  CV_CATCH
+}
+
+CV_API int cv_set_num_threads(int32_t n) {
+  CV_TRY
+  CV_REQUIRE(n > 0, "thread count must be positive, got " + std::to_string(n));
+  at::set_num_threads(n);
+  CV_CATCH
+}
+
+CV_API int cv_get_num_threads(int32_t* out) {
+  CV_TRY
+  *out = at::get_num_threads();
+  CV_CATCH
+}
+
+CV_API int cv_version(const char** out) {
+  CV_TRY
+  *out = TORCH_VERSION;
+  CV_CATCH
+}
+
+CV_API int cv_cuda_is_available(int32_t* out) {
+  CV_TRY
+  *out = at::hasCUDA() ? 1 : 0;
+  CV_CATCH
+}
+
+}  // extern "C"
