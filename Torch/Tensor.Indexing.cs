@@ -33,7 +33,7 @@ public partial class Tensor
         if (consumed > ndim) throw new ArgumentException($"too many indices ({consumed}) for a tensor of {ndim} dimensions");
 
         using var scope = torch.NewDisposeScope();
-        var current = Alias();
+        var current = alias();
         var dim = 0L;
         var tensorIndices = new List<(long dim, Tensor t)>();
         foreach (var ix in indices)

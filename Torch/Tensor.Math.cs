@@ -54,6 +54,7 @@ public partial class Tensor
     // In place: these change this tensor and return it (no new handle).
     public Tensor add_(Tensor other, double alpha = 1) { Ops.add__Tensor.Call(this, other, alpha).Dispose(); return this; }
     public Tensor add_(double other) { Ops.add__Scalar.Call(this, other).Dispose(); return this; }
+    public Tensor add_(long other) { Ops.add__Scalar.Call(this, other).Dispose(); return this; }
     public Tensor sub_(Tensor other, double alpha = 1) { Ops.sub__Tensor.Call(this, other, alpha).Dispose(); return this; }
     public Tensor mul_(Tensor other) { Ops.mul__Tensor.Call(this, other).Dispose(); return this; }
     public Tensor mul_(double other) { Ops.mul__Scalar.Call(this, other).Dispose(); return this; }
@@ -165,12 +166,4 @@ public partial class Tensor
     public Tensor[] chunk(long chunks, long dim = 0) => Op.Find("aten::chunk").CallMany(this, chunks, dim);
 
     private static (Tensor, Tensor) Pair(Tensor[] r) => (r[0], r[1]);
-}
-
-/// <summary>How a tensor's elements are laid out in memory; the values are libtorch's.</summary>
-public enum MemoryFormat : long
-{
-    Contiguous = 0,
-    Preserve = 1,
-    ChannelsLast = 2,
 }

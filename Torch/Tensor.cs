@@ -141,8 +141,8 @@ public partial class Tensor : IDisposable
         return new Tensor(r);
     }
 
-    /// <summary>A second handle to the same tensor (same storage, same autograd identity).</summary>
-    internal Tensor Alias()
+    /// <summary>A second handle to the same tensor (same storage, same autograd identity); dispose it independently.</summary>
+    public Tensor alias()
     {
         TorchException.ThrowIfFailed(NativeMethods.cv_tensor_alias(Handle, out var r));
         return new Tensor(r);

@@ -1,0 +1,19 @@
+namespace CnnVis.Torch;
+
+/// <summary>
+/// A classifier that says where it can be explained: the convolutional layer whose activations CAM-family
+/// methods weigh (a dotted path from named_modules, e.g. "features.12"), and the final linear layer that
+/// follows global average pooling (so plain CAM can read its weights). Any Module implementing this works
+/// with the trainer, the explanation methods and the monitor.
+/// </summary>
+public interface IExplainableModel
+{
+    /// <summary>Dotted path of the default explanation layer (its output is [N, C, h, w]).</summary>
+    string ExplanationLayer { get; }
+
+    /// <summary>Dotted path of the Linear layer after global average pooling, or null when the head is not GAP + linear.</summary>
+    string? ClassifierLayer { get; }
+
+    /// <summary>The number of classes the model predicts.</summary>
+    int NumClasses { get; }
+}

@@ -1,0 +1,8 @@
+namespace CnnVis.Torch;
+
+/// <summary>Resampling used by interpolate.</summary>
+public enum InterpolationMode
+{
+    Bilinear,
+    Nearest,
+}

@@ -1,0 +1,35 @@
+namespace CnnVis.Torch.Modules;
+
+/// <summary>Children run in order; named "0", "1", ... unless names are given, as PyTorch's Sequential.</summary>
+public sealed class Sequential : Module
+{
+    private readonly List<Module> _layers = new();
+
+    public Sequential(params Module[] layers)
+    {
+        for (var k = 0; k < layers.Length; k++) _layers.Add(register_module(k.ToString(System.Globalization.CultureInfo.InvariantCulture), layers[k]));
+    }
+
+    public Sequential(params (string name, Module module)[] layers)
+    {
+        foreach (var (name, module) in layers) _layers.Add(register_module(name, module));
+    }
+
+    public int Count => _layers.Count;
+
+    public Module this[int index] => _layers[index];
+
+    public override Tensor forward(Tensor input)
+    {
+        if (_layers.Count == 0) return input.alias();
+        // Intermediate results are freed as soon as the next layer has used them.
+        var x = _layers[0].call(input);
+        for (var k = 1; k < _layers.Count; k++)
+        {
+            var next = _layers[k].call(x);
+            if (!ReferenceEquals(next, x)) x.Dispose();
+            x = next;
+        }
+        return x;
+    }
+}

@@ -1,0 +1,44 @@
+namespace CnnVis.Torch;
+
+public static partial class torch
+{
+    public static Tensor cat(Tensor[] tensors, long dim = 0) => Ops.cat.Call(tensors, dim);
+    public static Tensor stack(Tensor[] tensors, long dim = 0) => Ops.stack.Call(tensors, dim);
+    public static Tensor where(Tensor condition, Tensor x, Tensor y) => Ops.where_self.Call(condition, x, y);
+    public static Tensor matmul(Tensor a, Tensor b) => Ops.matmul.Call(a, b);
+    public static Tensor relu(Tensor x) => Ops.relu.Call(x);
+    public static Tensor sigmoid(Tensor x) => Ops.sigmoid.Call(x);
+    public static Tensor exp(Tensor x) => Ops.exp.Call(x);
+    public static Tensor log(Tensor x) => Ops.log.Call(x);
+    public static Tensor sqrt(Tensor x) => Ops.sqrt.Call(x);
+    public static Tensor abs(Tensor x) => Ops.abs.Call(x);
+    public static Tensor maximum(Tensor a, Tensor b) => Ops.maximum.Call(a, b);
+    public static Tensor minimum(Tensor a, Tensor b) => Ops.minimum.Call(a, b);
+    public static Tensor clamp(Tensor x, double? min = null, double? max = null) => x.clamp(min, max);
+    public static Tensor sum(Tensor x) => x.sum();
+    public static Tensor mean(Tensor x) => x.mean();
+    public static Tensor argmax(Tensor x, long dim, bool keepdim = false) => x.argmax(dim, keepdim);
+    public static (Tensor values, Tensor indexes) topk(Tensor x, long k, long dim = -1, bool largest = true, bool sorted = true) =>
+        x.topk(k, dim, largest, sorted);
+    public static Tensor softmax(Tensor x, long dim) => Ops.softmax_int.Call(x, dim);
+    public static Tensor log_softmax(Tensor x, long dim) => Ops.log_softmax_int.Call(x, dim);
+    public static bool allclose(Tensor a, Tensor b, double rtol = 1e-5, double atol = 1e-8) => a.allclose(b, rtol, atol);
+
+    /// <summary>Calls any dispatcher operator by name: torch.ops.invoke("aten::add.Tensor", a, b).</summary>
+    public static class ops
+    {
+        public static object?[] invoke(string qualifiedName, params object?[] args)
+        {
+            var op = Op.Parse(qualifiedName);
+            var packed = new OpArg[args.Length];
+            for (var k = 0; k < args.Length; k++) packed[k] = OpArg.From(args[k]);
+            return op.Invoke(packed);
+        }
+
+        /// <summary>Guided-backprop ReLU: ReLU forward; backward passes only positive gradient where the input was positive.</summary>
+        public static Tensor guided_relu(Tensor x) => Ops.guided_relu.Call(x);
+
+        /// <summary>Deconvnet ReLU: ReLU forward; backward passes the positive part of the gradient, whatever the input.</summary>
+        public static Tensor deconv_relu(Tensor x) => Ops.deconv_relu.Call(x);
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# CnnVis's one entry point: installs what is missing, builds, and runs the main job, the tests or a bench.
+#   ./build.sh            set up and build
+#   ./build.sh demo       the main job: a short real training run with explanations written as PNGs
+#   ./build.sh test       the test suite
+#   ./build.sh bench [engine|train|explain|all]   benchmarks against PyTorch on the same libtorch
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$(pwd)
+CONFIG=Release
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Debian packages the build and the runtime need; bench adds python3-torch (the PyTorch reference).
+PACKAGES=(libtorch-dev cmake g++ make libstb-dev dataset-fashion-mnist)
+BENCH_PACKAGES=(python3-torch python3-numpy)
+
+install_missing() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  local SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+  install_missing "${PACKAGES[@]}"
+  command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2; exit 1; }
+  # The native library is built by CnnVis.Torch's project (CMake, only when a native source changed).
+  say "building (dotnet build -c $CONFIG)"
+  dotnet build CnnVis.sln -c "$CONFIG" -nologo -v quiet -clp:NoSummary -p:TreatWarningsAsErrors=true
+}
+
+cnnvis() { "$ROOT/Cli/bin/$CONFIG/net10.0/cnnvis" "$@"; }
+
+run_tests() {
+  local log; log=$(mktemp)
+  local rc=0
+  dotnet test CnnVis.sln -c "$CONFIG" --no-build -nologo 2>&1 | tee "$log" || rc=$?
+  # One closing line for the whole suite, summed over the test projects.
+  awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+       END { gsub(",", "", p); printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+  rm -f "$log"
+  return $rc
+}
+
+cmd=${1:-build}
+shift || true
+case "$cmd" in
+  build) build ;;
+  demo) build; cnnvis demo "$@" ;;
+  test) build; run_tests ;;
+  bench)
+    build
+    install_missing "${BENCH_PACKAGES[@]}"
+    bash "$ROOT/bench/run.sh" "${1:-all}" ;;
+  cnnvis) build; cnnvis "$@" ;;
+  *) echo "usage: ./build.sh [build|demo|test|bench [engine|train|explain|all]|cnnvis ARGS...]" >&2; exit 2 ;;
+esac
