@@ -1,0 +1,194 @@
+using CnnVis.Torch;
+using CnnVis.Torch.Modules;
+using CnnVis.Visualizers.Targets;
+
+namespace CnnVis.Visualizers;
+
+/// <summary>
+/// Computes a chosen set of methods for a batch of images with the least work: one forward per ReLU rule the
+/// methods need, keeping the layer outputs they read, and at most one <c>autograd.grad</c> per forward giving the
+/// gradient with respect to the input and to those outputs together. Saliency, gradient × input, CAM, Grad-CAM,
+/// Grad-CAM++ and LayerCAM share the standard forward and backward; guided backprop and guided Grad-CAM add one
+/// guided forward and backward.
+/// </summary>
+/// <remarks>
+/// Safe in the middle of training: the model runs in eval mode and every module's mode is restored; gradients come
+/// from autograd.grad, so no parameter's .grad changes; in eval mode batch norm reads its running statistics and
+/// never updates them; every hook the pass adds is removed in finally, also when a method throws.
+/// </remarks>
+public sealed class ExplanationPass
+{
+    /// <summary>Images per forward for methods that sample, unless the caller says otherwise.</summary>
+    public const int DefaultMaxBatch = 256;
+
+    private readonly ExplanationMethod[] _methods;
+
+    public ExplanationPass(IEnumerable<ExplanationMethod> methods, int maxBatch = DefaultMaxBatch)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        _methods = methods.ToArray();
+        if (_methods.Length == 0) throw new ArgumentException("an explanation pass needs at least one method", nameof(methods));
+        for (var k = 0; k < _methods.Length; k++)
+        {
+            if (_methods[k] is null) throw new ArgumentException($"method {k} is null", nameof(methods));
+        }
+        var repeated = _methods.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null) throw new ArgumentException($"the method '{repeated.Key}' is given more than once: names in one pass must differ", nameof(methods));
+        if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), $"maxBatch must be at least 1, got {maxBatch}");
+        MaxBatch = maxBatch;
+    }
+
+    public IReadOnlyList<ExplanationMethod> Methods => _methods;
+
+    /// <summary>The most images a sampling method sends through the model at once: the caller's memory limit.</summary>
+    public int MaxBatch { get; }
+
+    /// <summary>How many forwards <see cref="Run"/> makes on <paramref name="model"/> before sampling methods add theirs.</summary>
+    public int ForwardCount(Module model) => MakePlan(model, ExplainableOf(model)).ForwardCount;
+
+    /// <summary>Explains <paramref name="images"/> [N, C, H, W] with every method; the caller owns (disposes) the result.</summary>
+    public ExplanationSet Run(Module model, Tensor images, ExplanationTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var explainable = ExplainableOf(model);
+        CheckImages(images);
+        var plan = MakePlan(model, explainable);
+
+        var modes = model.modules().Select(m => (module: m, training: m.training)).ToList();
+        using var scope = torch.NewDisposeScope();
+        try
+        {
+            model.eval();
+            var input = images.detach();
+            var records = new Dictionary<ReluRule, PassRecord>();
+            Tensor? classes = null;
+            foreach (var (rule, gradients, layers) in plan.Steps)
+            {
+                records[rule] = Record(model, input, rule, gradients, layers, target, ref classes);
+            }
+            var context = new ExplanationContext(model, explainable, input, classes!, records, MaxBatch);
+            var maps = new OrderedDictionary<string, Tensor>();
+            foreach (var method in _methods) maps[method.Name] = context.MapOf(method);
+            // Moved out only once every method succeeded, so a failure leaves nothing behind.
+            foreach (var map in maps.Values) scope.MoveToOuter(map);
+            var logits = scope.MoveToOuter(records.Values.First().Logits);
+            return new ExplanationSet(maps, logits, scope.MoveToOuter(classes!));
+        }
+        finally
+        {
+            // Pre-order, so a module's own mode wins over the one its parent's train() gave it.
+            foreach (var (module, training) in modes) module.train(training);
+        }
+    }
+
+    private PassPlan MakePlan(Module model, IExplainableModel explainable)
+    {
+        var plan = new PassPlan(explainable.ExplanationLayer);
+        foreach (var method in _methods) method.Plan(plan);
+        // Every pass resolves its targets from one forward, even when no method asked for one.
+        if (plan.ForwardCount == 0) plan.Require(ReluRule.Standard, gradients: false);
+        foreach (var (rule, _, layers) in plan.Steps)
+        {
+            foreach (var layer in layers) model.get_submodule(layer);
+            if (rule != ReluRule.Standard && !model.modules().OfType<ReLU>().Any())
+                throw new ArgumentException($"{model.GetName()} has no ReLU modules, so the {rule} ReLU rule cannot be applied: build the model's activations from torch.nn.ReLU()");
+        }
+        return plan;
+    }
+
+    private static IExplainableModel ExplainableOf(Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model as IExplainableModel
+            ?? throw new ArgumentException($"{model.GetName()} cannot be explained: it does not implement IExplainableModel (which names its explanation layer)", nameof(model));
+    }
+
+    private static void CheckImages(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var shape = images.shape;
+        if (shape.Length != 4)
+            throw new ArgumentException($"images must be a batch [N, C, H, W], got shape [{string.Join(", ", shape)}]", nameof(images));
+        if (shape[0] == 0) throw new ArgumentException("images is an empty batch", nameof(images));
+        var dtype = images.dtype;
+        if (dtype is not (ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16))
+            throw new ArgumentException($"images must hold floating-point values, got {dtype}", nameof(images));
+    }
+
+    private static PassRecord Record(Module model, Tensor input, ReluRule rule, bool gradients, IReadOnlyList<string> layers,
+        ExplanationTarget target, ref Tensor? classes)
+    {
+        using var gradMode = gradients ? torch.enable_grad() : torch.no_grad();
+        // A fresh leaf per forward, so this pass's graph never reaches the caller's tensors.
+        var leaf = input.detach();
+        if (gradients) leaf.requires_grad_(true);
+
+        var kept = new Dictionary<string, Tensor>();
+        var hooks = new List<IDisposable>();
+        Tensor logits;
+        try
+        {
+            if (rule != ReluRule.Standard)
+            {
+                Module.ForwardHook replace = rule == ReluRule.Guided
+                    ? (_, x, _) => torch.ops.guided_relu(x)
+                    : (_, x, _) => torch.ops.deconv_relu(x);
+                foreach (var relu in model.modules().OfType<ReLU>()) hooks.Add(relu.register_forward_hook(replace));
+            }
+            foreach (var layer in layers)
+            {
+                // Registered after the ReLU hooks, so a kept ReLU layer keeps the replaced output.
+                hooks.Add(model.get_submodule(layer).register_forward_hook((_, _, output) =>
+                {
+                    if (kept.Remove(layer, out var earlier)) earlier.Dispose();
+                    kept[layer] = output.alias();
+                    return null;
+                }));
+            }
+            logits = model.call(leaf);
+        }
+        finally
+        {
+            foreach (var hook in hooks) hook.Dispose();
+        }
+
+        var shape = logits.shape;
+        if (shape.Length != 2 || shape[0] != input.size(0))
+            throw new InvalidOperationException($"{model.GetName()} returned shape [{string.Join(", ", shape)}] for {input.size(0)} images: explanations need logits [N, classes]");
+        classes ??= target.ClassesFor(logits);
+        foreach (var layer in layers)
+        {
+            if (!kept.ContainsKey(layer)) throw new InvalidOperationException($"layer '{layer}' did not run in {model.GetName()}'s forward, so it cannot be explained");
+        }
+
+        Tensor? inputGradient = null;
+        var layerGradients = new Dictionary<string, Tensor>();
+        if (gradients)
+        {
+            using var picked = logits.gather(1, classes.unsqueeze(1));
+            // Images do not interact in eval mode, so the gradient of the summed score is each image's own gradient.
+            using var score = picked.sum();
+            var wrt = new List<Tensor> { leaf };
+            wrt.AddRange(layers.Select(l => kept[l]));
+            var grads = torch.autograd.grad(new[] { score }, wrt, allow_unused: true);
+            inputGradient = grads[0] ?? throw new InvalidOperationException($"{model.GetName()}'s output does not depend on its input");
+            for (var k = 0; k < layers.Count; k++)
+            {
+                layerGradients[layers[k]] = grads[k + 1]
+                    ?? throw new InvalidOperationException($"the target score does not depend on layer '{layers[k]}', so it has no gradient there");
+            }
+        }
+
+        // Cut from the graph so the record holds values only and the graph is freed now.
+        var activations = new Dictionary<string, Tensor>();
+        foreach (var (layer, output) in kept)
+        {
+            activations[layer] = output.detach();
+            output.Dispose();
+        }
+        var detachedLogits = logits.detach();
+        logits.Dispose();
+        leaf.Dispose();
+        return new PassRecord(rule, detachedLogits, inputGradient, activations, layerGradients);
+    }
+}
