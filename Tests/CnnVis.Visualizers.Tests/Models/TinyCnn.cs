@@ -9,8 +9,9 @@ namespace CnnVis.Visualizers.Tests.Models;
 /// </summary>
 public sealed class TinyCnn : Module, IExplainableModel
 {
-    public TinyCnn(long inChannels = 1, long channels = 6, long classes = 3)
+    public TinyCnn(long inChannels = 1, long channels = 6, long classes = 3, bool namesClassifier = true)
     {
+        ClassifierLayer = namesClassifier ? "classifier" : null;
         Features = register_module("features", torch.nn.Sequential(
             torch.nn.Conv2d(inChannels, 4, 3, padding: 1), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
             torch.nn.Conv2d(4, channels, 3, stride: 2, padding: 1), torch.nn.ReLU()));
@@ -28,7 +29,7 @@ public sealed class TinyCnn : Module, IExplainableModel
     public Linear Classifier { get; }
 
     public string ExplanationLayer => "features.4";
-    public string? ClassifierLayer => "classifier";
+    public string? ClassifierLayer { get; }
     public int NumClasses { get; }
 
     public BatchNorm2d BatchNorm => (BatchNorm2d)Features[1];
