@@ -79,6 +79,8 @@ def make_dtype_fixture():
         "strided": base[2:9:3],
     }
     torch.save(tensors, path("pytorch_dtypes.pt"))
+    # A Parameter (pickled through _rebuild_parameter) written with pickle protocol 4 (framing, MEMOIZE).
+    torch.save({"p": nn.Parameter(torch.tensor([1.0, -2.0]))}, path("pytorch_parameter_protocol4.pt"), pickle_protocol=4)
 
 
 def make_not_state_dicts():
