@@ -1,0 +1,55 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CnnVis.Torch;
+
+namespace CnnVis.Bench;
+
+/// <summary>What every bench needs: the thread count (already applied to libtorch), where to write, the PyTorch side.</summary>
+internal sealed class BenchContext
+{
+    private BenchContext(BenchOptions options, string benchDir, string outDir)
+    {
+        Options = options;
+        BenchDir = benchDir;
+        OutDir = outDir;
+    }
+
+    public BenchOptions Options { get; }
+
+    public int Threads => Options.Threads;
+
+    public bool Quick => Options.Quick;
+
+    /// <summary>The repository's bench/ folder: the PyTorch reference scripts live there.</summary>
+    public string BenchDir { get; }
+
+    public string OutDir { get; }
+
+    public static BenchContext Create(BenchOptions options)
+    {
+        var benchDir = FindBenchDir();
+        var outDir = Path.GetFullPath(options.OutDir ?? Path.Combine(benchDir, "out"));
+        Directory.CreateDirectory(outDir);
+        torch.set_num_threads(options.Threads);
+        if (torch.get_num_threads() != options.Threads)
+            throw new InvalidOperationException($"libtorch runs {torch.get_num_threads()} threads after set_num_threads({options.Threads})");
+        return new BenchContext(options, benchDir, outDir);
+    }
+
+    private static string FindBenchDir()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "CnnVis.Bench", "CnnVis.Bench.csproj"))) return dir.FullName;
+        }
+        throw new DirectoryNotFoundException($"bench/ was not found above {AppContext.BaseDirectory}: run the bench from the repository (bench/run.sh)");
+    }
+
+    /// <summary>Writes bench/out/&lt;name&gt;.json and returns its path.</summary>
+    public string WriteJson(string name, JsonObject figures)
+    {
+        var path = Path.Combine(OutDir, name + ".json");
+        File.WriteAllText(path, figures.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
+        return path;
+    }
+}
