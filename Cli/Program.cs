@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using CnnVis.Cli;
+
+return await CnnVisCommand.RunAsync(args);

@@ -1,6 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using CnnVis.Dashboard;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+await DashboardApp.Build(args).RunAsync();

@@ -25,6 +25,24 @@ public sealed class DisposeScope : IDisposable
     /// <summary>How many tensors this scope still owns.</summary>
     public int Count => _tensors.Count(t => t.OwningScope == this);
 
+    /// <summary>
+    /// Runs <paramref name="action"/> with no scope current, so what it makes outlives the caller's scopes
+    /// (forward hooks keep activations this way), then restores the scope.
+    /// </summary>
+    internal static T WithoutScope<T>(Func<T> action)
+    {
+        var saved = s_current.Value;
+        s_current.Value = null;
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            s_current.Value = saved;
+        }
+    }
+
     internal static void Register(Tensor t)
     {
         var scope = s_current.Value;

@@ -15,7 +15,8 @@ public abstract class Module : IDisposable
 
     /// <summary>
     /// A hook sees (module, input, output) and may return a replacement output (or null to keep it). The output
-    /// belongs to the forward pass, which may free it: a hook that keeps it must keep output.alias().
+    /// belongs to the forward pass, which may free it: a hook that keeps it must keep output.alias(), which
+    /// (like anything a hook makes) joins no dispose scope, so the hook's owner disposes it.
     /// </summary>
     public delegate Tensor? ForwardHook(Module module, Tensor input, Tensor output);
 
@@ -33,8 +34,13 @@ public abstract class Module : IDisposable
         if (_forwardHooks.Count == 0) return output;
         foreach (var hook in _forwardHooks.ToArray())
         {
-            var replaced = hook(this, input, output);
-            if (replaced is not null && !ReferenceEquals(replaced, output)) output = replaced;
+            // Hooks run outside the forward's dispose scopes: what they keep is theirs to dispose.
+            var current = output;
+            var replaced = DisposeScope.WithoutScope(() => hook(this, input, current));
+            if (replaced is null || ReferenceEquals(replaced, output)) continue;
+            // A replacement output belongs to the forward pass, like the output it replaces.
+            DisposeScope.Register(replaced);
+            output = replaced;
         }
         return output;
     }

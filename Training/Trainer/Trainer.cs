@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using CnnVis.Torch;
+using CnnVis.Torch.Optim;
+using CnnVis.Training.Data;
+using CnnVis.Training.Models;
+
+namespace CnnVis.Training.Trainer;
+
+/// <summary>
+/// The training loop: epochs of optimizer steps, a validation pass and a checkpoint after each epoch,
+/// callbacks at every stage. Deterministic on CPU for a seed and a thread count; resumable.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly TrainingOptions _options;
+    private readonly IReadOnlyList<TrainingCallback> _callbacks;
+
+    public Trainer(TrainingOptions options, params TrainingCallback[] callbacks)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _callbacks = callbacks;
+    }
+
+    /// <summary>Data for a run: the dataset's train split (optionally limited) and its test split for validation.</summary>
+    public static (ImageDataset train, ImageDataset validation) OpenData(TrainingOptions options)
+    {
+        var train = Datasets.Create(options.Dataset, train: true, seed: options.Seed);
+        var validation = Datasets.Create(options.Dataset, train: false, seed: options.Seed);
+        if (options.TrainLimit > 0 && options.TrainLimit < train.Count) train = new Subset(train, Enumerable.Range(0, options.TrainLimit).ToArray());
+        if (options.ValidationLimit > 0 && options.ValidationLimit < validation.Count)
+            validation = new Subset(validation, Enumerable.Range(0, options.ValidationLimit).ToArray());
+        return (train, validation);
+    }
+
+    public static Optimizer CreateOptimizer(TrainingOptions o, IEnumerable<Parameter> parameters) => o.Optimizer switch
+    {
+        "adam" => new Adam(parameters, o.LearningRate, weight_decay: o.WeightDecay),
+        "adamw" => new Adam(parameters, o.LearningRate, weight_decay: o.WeightDecay, decoupled: true),
+        "sgd" => new SGD(parameters, o.LearningRate, o.Momentum, weight_decay: o.WeightDecay, nesterov: o.Nesterov),
+        _ => throw new ArgumentException($"unknown optimizer '{o.Optimizer}'. Known optimizers: {string.Join(", ", TrainingOptions.Optimizers)}"),
+    };
+
+    /// <summary>
+    /// Trains from scratch, or from <paramref name="resume"/> (its stored options win over this trainer's, except
+    /// the epoch count and output folder). Cancelling ends the current step, saves a checkpoint and returns.
+    /// </summary>
+    public TrainingOutcome Run(CancellationToken cancellation = default, Checkpoint? resume = null)
+    {
+        var options = resume is null ? _options : resume.Options with { Epochs = _options.Epochs, OutputDirectory = _options.OutputDirectory ?? resume.Options.OutputDirectory };
+        torch.set_num_threads(options.Threads);
+        torch.manual_seed(options.Seed);
+        var (train, validation) = OpenData(options);
+        using var model = ModelZoo.Create(options.Model, train.Channels, train.ClassNames.Count);
+        using var optimizer = CreateOptimizer(options, model.parameters());
+        if (resume is not null)
+        {
+            if (resume.Options.Model != options.Model) throw new TrainingFailedException($"{resume.Directory}: the checkpoint is for model '{resume.Options.Model}'");
+            resume.LoadInto(model, optimizer);
+        }
+        using var trainLoader = new DataLoader(train, options.BatchSize, shuffle: true, seed: options.Seed, options.Augmentation);
+        using var validationLoader = new DataLoader(validation, Math.Max(options.BatchSize, 256), shuffle: false, seed: options.Seed);
+        var context = new TrainingContext(options, model, optimizer, train, validation) { BatchesPerEpoch = trainLoader.BatchCount };
+        var schedule = new LearningRateSchedule(options, trainLoader.BatchCount);
+
+        var startEpoch = 1;
+        var skipBatches = 0;
+        if (resume is not null)
+        {
+            context.Step = resume.Step;
+            startEpoch = resume.EndOfEpoch ? resume.Epoch + 1 : resume.Epoch;
+            skipBatches = resume.EndOfEpoch ? 0 : resume.BatchInEpoch;
+        }
+
+        Evaluation? lastEvaluation = null;
+        CheckpointInfo? lastCheckpoint = null;
+        TrainingOutcome Finish(TrainingStatus status, string message)
+        {
+            var outcome = new TrainingOutcome(status, context.Epoch, context.Step, message, lastEvaluation, lastCheckpoint);
+            if (status != TrainingStatus.CallbackFailed) Notify(c => c.OnTrainEnd(context, outcome), "OnTrainEnd");
+            return outcome;
+        }
+
+        CheckpointInfo? SaveCheckpoint(int epoch, int batchInEpoch, bool endOfEpoch)
+        {
+            if (options.OutputDirectory is null) return null;
+            var meta = new Checkpoint
+            {
+                Epoch = epoch, Step = context.Step, BatchInEpoch = batchInEpoch, EndOfEpoch = endOfEpoch, Options = options,
+                ClassNames = train.ClassNames.ToArray(),
+            };
+            lastCheckpoint = Checkpoint.Save(options.OutputDirectory, meta, model, optimizer);
+            var saved = lastCheckpoint;
+            Notify(c => c.OnCheckpointSaved(context, saved), "OnCheckpointSaved");
+            return lastCheckpoint;
+        }
+
+        try
+        {
+            Notify(c => c.OnTrainBegin(context), "OnTrainBegin");
+            for (var epoch = startEpoch; epoch <= options.Epochs; epoch++)
+            {
+                context.Epoch = epoch;
+                // Every epoch's randomness (dropout, augmentation, shuffle) derives from (seed, epoch): resuming is exact.
+                torch.manual_seed(options.Seed * 1_000_003 + epoch);
+                trainLoader.SetEpoch(epoch);
+                model.train();
+                Notify(c => c.OnEpochBegin(context, epoch), "OnEpochBegin");
+                var clock = Stopwatch.StartNew();
+                double lossSum = 0;
+                long correct = 0, seen = 0;
+                var batchIndex = 0;
+                foreach (var batch in trainLoader)
+                {
+                    using (batch)
+                    {
+                        batchIndex++;
+                        if (batchIndex <= skipBatches) continue;
+                        if (cancellation.IsCancellationRequested)
+                        {
+                            SaveCheckpoint(epoch, batchIndex - 1, endOfEpoch: false);
+                            return Finish(TrainingStatus.Cancelled, $"cancelled at step {context.Step} (epoch {epoch}, batch {batchIndex - 1}); checkpoint saved");
+                        }
+                        var lr = schedule.At(context.Step);
+                        optimizer.LearningRate = lr;
+                        double loss;
+                        using (var scope = torch.NewDisposeScope())
+                        {
+                            optimizer.zero_grad();
+                            var logits = model.call(batch.Images);
+                            var lossTensor = torch.nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: options.LabelSmoothing);
+                            loss = lossTensor.item<double>();
+                            if (!double.IsFinite(loss))
+                            {
+                                return Finish(TrainingStatus.Diverged,
+                                    $"the loss became {(double.IsNaN(loss) ? "NaN" : "infinite")} at step {context.Step + 1} (epoch {epoch}, batch {batchIndex}); training stopped, earlier checkpoints are intact");
+                            }
+                            lossTensor.backward();
+                            optimizer.step();
+                            using (torch.no_grad())
+                            {
+                                correct += logits.argmax(1).eq(batch.Labels).sum().item<long>();
+                            }
+                        }
+                        context.Step++;
+                        var n = (int)batch.Labels.size(0);
+                        seen += n;
+                        lossSum += loss * n;
+                        var end = new BatchEnd(epoch, batchIndex, context.Step, loss, lr, n);
+                        Notify(c => c.OnBatchEnd(context, end), "OnBatchEnd");
+                    }
+                }
+                skipBatches = 0;
+                clock.Stop();
+                var trainSeconds = clock.Elapsed;
+                lastEvaluation = Evaluate(model, validationLoader, epoch, context.Step, validation.ClassNames.Count);
+                var evaluation = lastEvaluation;
+                Notify(c => c.OnEvaluationEnd(context, evaluation), "OnEvaluationEnd");
+                var summary = new EpochSummary(epoch, context.Step, seen > 0 ? lossSum / seen : double.NaN, seen > 0 ? (double)correct / seen : 0,
+                    evaluation, trainSeconds, seen / Math.Max(1e-9, trainSeconds.TotalSeconds));
+                SaveCheckpoint(epoch, trainLoader.BatchCount, endOfEpoch: true);
+                Notify(c => c.OnEpochEnd(context, summary), "OnEpochEnd");
+            }
+            return Finish(TrainingStatus.Completed, $"trained {options.Epochs} epochs ({context.Step} steps)");
+        }
+        catch (CallbackFailedException e)
+        {
+            return Finish(TrainingStatus.CallbackFailed, e.Message);
+        }
+    }
+
+    /// <summary>Evaluates a model on a loader: loss, accuracy, per-class accuracy and every image's prediction.</summary>
+    public static Evaluation Evaluate(Module model, DataLoader loader, int epoch, long step, int numClasses)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        var indices = new List<int>();
+        var labels = new List<int>();
+        var predictions = new List<int>();
+        var probabilities = new List<float>();
+        double lossSum = 0;
+        try
+        {
+            using var _ = torch.no_grad();
+            foreach (var batch in loader)
+            {
+                using (batch)
+                using (var scope = torch.NewDisposeScope())
+                {
+                    var logits = model.call(batch.Images);
+                    lossSum += torch.nn.functional.cross_entropy(logits, batch.Labels, reduction: Reduction.Sum).item<double>();
+                    var (p, cls) = torch.softmax(logits, 1).max(1);
+                    predictions.AddRange(cls.data<long>().Select(x => (int)x));
+                    probabilities.AddRange(p.data<float>());
+                    labels.AddRange(batch.Labels.data<long>().Select(x => (int)x));
+                    indices.AddRange(batch.Indices);
+                }
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+        var total = new int[numClasses];
+        var right = new int[numClasses];
+        for (var k = 0; k < labels.Count; k++)
+        {
+            total[labels[k]]++;
+            if (predictions[k] == labels[k]) right[labels[k]]++;
+        }
+        var accuracy = labels.Count == 0 ? 0 : (double)right.Sum() / labels.Count;
+        var perClass = total.Select((t, c) => t == 0 ? double.NaN : (double)right[c] / t).ToArray();
+        return new Evaluation(epoch, step, labels.Count == 0 ? double.NaN : lossSum / labels.Count, accuracy, perClass,
+            indices.ToArray(), labels.ToArray(), predictions.ToArray(), probabilities.ToArray());
+    }
+
+    private void Notify(Action<TrainingCallback> call, string hook)
+    {
+        foreach (var callback in _callbacks)
+        {
+            try
+            {
+                call(callback);
+            }
+            catch (Exception e) when (e is not CallbackFailedException)
+            {
+                throw new CallbackFailedException($"callback '{callback.Name}' failed in {hook}: {e.Message}", e);
+            }
+        }
+    }
+}

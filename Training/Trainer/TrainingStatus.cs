@@ -1,0 +1,9 @@
+namespace CnnVis.Training.Trainer;
+
+public enum TrainingStatus
+{
+    Completed,
+    Cancelled,
+    Diverged,
+    CallbackFailed,
+}
