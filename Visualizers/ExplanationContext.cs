@@ -12,6 +12,7 @@ public sealed class ExplanationContext
     private readonly IReadOnlyDictionary<ReluRule, PassRecord> _records;
     private readonly Dictionary<ExplanationMethod, Tensor> _maps = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<ExplanationMethod> _computing = new(ReferenceEqualityComparer.Instance);
+    private readonly OrderedDictionary<string, Tensor> _reports = new();
 
     internal ExplanationContext(Module model, IExplainableModel explainable, Tensor input, Tensor classes,
         IReadOnlyDictionary<ReluRule, PassRecord> records, int maxBatch)
@@ -45,6 +46,22 @@ public sealed class ExplanationContext
     /// <summary>The record of the forward under <paramref name="rule"/>; it must have been planned.</summary>
     public PassRecord Record(ReluRule rule) =>
         _records.TryGetValue(rule, out var r) ? r : throw new InvalidOperationException($"no forward under the {rule} ReLU rule was planned: a method must ask for it in its plan");
+
+    /// <summary>
+    /// Hands the caller a quantity a method measured besides its map (integrated gradients' completeness delta),
+    /// as "method.quantity" in <see cref="ExplanationSet.Reports"/>. The pass takes ownership of <paramref name="value"/>.
+    /// </summary>
+    public void Report(ExplanationMethod method, string quantity, Tensor value)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentException.ThrowIfNullOrEmpty(quantity);
+        ArgumentNullException.ThrowIfNull(value);
+        var key = $"{method.Name}.{quantity}";
+        if (_reports.Remove(key, out var earlier) && !ReferenceEquals(earlier, value)) earlier.Dispose();
+        _reports[key] = value;
+    }
+
+    internal OrderedDictionary<string, Tensor> Reports => _reports;
 
     /// <summary>
     /// The map of <paramref name="method"/> for these images, computed once per pass. The pass owns it: do not

@@ -71,8 +71,9 @@ public sealed class ExplanationPass
             foreach (var method in _methods) maps[method.Name] = context.MapOf(method);
             // Moved out only once every method succeeded, so a failure leaves nothing behind.
             foreach (var map in maps.Values) scope.MoveToOuter(map);
+            foreach (var report in context.Reports.Values) scope.MoveToOuter(report);
             var logits = scope.MoveToOuter(records.Values.First().Logits);
-            return new ExplanationSet(maps, logits, scope.MoveToOuter(classes!));
+            return new ExplanationSet(maps, context.Reports, logits, scope.MoveToOuter(classes!));
         }
         finally
         {

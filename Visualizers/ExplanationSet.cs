@@ -10,9 +10,12 @@ public sealed class ExplanationSet : IDisposable
 {
     private readonly OrderedDictionary<string, Tensor> _maps;
 
-    internal ExplanationSet(OrderedDictionary<string, Tensor> maps, Tensor logits, Tensor classes)
+    private readonly OrderedDictionary<string, Tensor> _reports;
+
+    internal ExplanationSet(OrderedDictionary<string, Tensor> maps, OrderedDictionary<string, Tensor> reports, Tensor logits, Tensor classes)
     {
         _maps = maps;
+        _reports = reports;
         Logits = logits;
         Classes = classes;
     }
@@ -22,6 +25,9 @@ public sealed class ExplanationSet : IDisposable
 
     /// <summary>The class each map explains, int64 [N].</summary>
     public Tensor Classes { get; }
+
+    /// <summary>What methods measured besides their maps, as "method.quantity", e.g. "integrated-gradients.delta" [N].</summary>
+    public IReadOnlyDictionary<string, Tensor> Reports => _reports;
 
     /// <summary>Method names, in the order the methods were given.</summary>
     public IReadOnlyList<string> Names => _maps.Keys.ToList();
@@ -43,6 +49,8 @@ public sealed class ExplanationSet : IDisposable
     {
         foreach (var map in _maps.Values) map.Dispose();
         _maps.Clear();
+        foreach (var report in _reports.Values) report.Dispose();
+        _reports.Clear();
         Logits.Dispose();
         Classes.Dispose();
     }

@@ -1,6 +1,7 @@
 using CnnVis.Torch;
 using CnnVis.Visualizers.ClassActivation;
 using CnnVis.Visualizers.Gradients;
+using CnnVis.Visualizers.Perturbation;
 using CnnVis.Visualizers.Targets;
 using CnnVis.Visualizers.Tests.Models;
 
@@ -12,7 +13,8 @@ public class TrainingSafetyTests
     private static ExplanationMethod[] Everything() => new ExplanationMethod[]
     {
         new Saliency(), new GradientTimesInput(), new Cam(), new GradCam(), new GradCamPlusPlus(), new LayerCam(),
-        new GuidedBackprop(), new GuidedGradCam(), new Deconvnet(),
+        new GuidedBackprop(), new GuidedGradCam(), new Deconvnet(), new SmoothGrad(new GuidedBackprop(), samples: 3),
+        new IntegratedGradients(steps: 4), new ScoreCam(), new EigenCam(), new Occlusion(window: 4, stride: 4),
     };
 
     private static int HookCount(Module model) => model.modules().Sum(m => m.ForwardHookCount);
