@@ -1,6 +1,6 @@
 using System.Globalization;
 using CnnVis.Cli.Commands;
-using CnnVis.Training.Trainer;
+using CnnVis.Training.Loop;
 using Spectre.Console;
 
 namespace CnnVis.Cli;

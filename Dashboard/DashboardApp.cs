@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using CnnVis.Training.Trainer;
+using CnnVis.Training.Loop;
 
 namespace CnnVis.Dashboard;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using CnnVis.Training.Trainer;
+using CnnVis.Training.Loop;
 
 namespace CnnVis.Cli.Commands;
 

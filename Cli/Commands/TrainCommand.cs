@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using CnnVis.Training.Trainer;
+using CnnVis.Training.Loop;
 using Spectre.Console;
 
 namespace CnnVis.Cli.Commands;

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using CnnVis.Torch;
 using CnnVis.Torch.Optim;
 
-namespace CnnVis.Training.Trainer;
+namespace CnnVis.Training.Loop;
 
 /// <summary>
 /// A checkpoint folder: model.pt (PyTorch's state-dict format, torch.load reads it), optimizer.pt and

@@ -1,4 +1,4 @@
-namespace CnnVis.Training.Trainer;
+namespace CnnVis.Training.Loop;
 
 /// <summary>One finished epoch.</summary>
 public sealed record EpochSummary(int Epoch, long Step, double TrainLoss, double TrainAccuracy, Evaluation Validation,

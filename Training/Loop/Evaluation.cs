@@ -1,4 +1,4 @@
-namespace CnnVis.Training.Trainer;
+namespace CnnVis.Training.Loop;
 
 /// <summary>
 /// The validation pass at the end of an epoch: loss, accuracy, per-class accuracy, and for every

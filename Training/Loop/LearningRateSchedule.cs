@@ -1,4 +1,4 @@
-namespace CnnVis.Training.Trainer;
+namespace CnnVis.Training.Loop;
 
 /// <summary>The learning rate at a step: linear warm-up, then constant, step decay, or cosine annealing.</summary>
 public sealed class LearningRateSchedule(TrainingOptions options, int stepsPerEpoch)

@@ -4,7 +4,7 @@ using CnnVis.Torch.Optim;
 using CnnVis.Training.Data;
 using CnnVis.Training.Models;
 
-namespace CnnVis.Training.Trainer;
+namespace CnnVis.Training.Loop;
 
 /// <summary>
 /// The training loop: epochs of optimizer steps, a validation pass and a checkpoint after each epoch,

@@ -1,4 +1,4 @@
-namespace CnnVis.Training.Trainer;
+namespace CnnVis.Training.Loop;
 
 /// <summary>
 /// Watches (and may stop) a training run. Override what you need; any number compose, called in order.

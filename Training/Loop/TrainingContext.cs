@@ -2,7 +2,7 @@ using CnnVis.Torch.Optim;
 using CnnVis.Training.Data;
 using CnnVis.Training.Models;
 
-namespace CnnVis.Training.Trainer;
+namespace CnnVis.Training.Loop;
 
 /// <summary>What a callback can see of the run: the live model, the data, where it stands.</summary>
 public sealed class TrainingContext

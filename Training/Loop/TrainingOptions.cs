@@ -1,6 +1,6 @@
 using CnnVis.Training.Data;
 
-namespace CnnVis.Training.Trainer;
+namespace CnnVis.Training.Loop;
 
 /// <summary>Everything that defines a training run; stored with every checkpoint so a run can be resumed.</summary>
 public sealed record TrainingOptions

@@ -1,4 +1,4 @@
-namespace CnnVis.Training.Trainer;
+namespace CnnVis.Training.Loop;
 
 public enum TrainingStatus
 {

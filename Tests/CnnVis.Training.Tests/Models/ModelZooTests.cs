@@ -2,7 +2,7 @@ using CnnVis.Torch;
 using CnnVis.Training.Data;
 using CnnVis.Training.Models;
 using CnnVis.Training.Tests.Fixtures;
-using CnnVis.Training.Trainer;
+using CnnVis.Training.Loop;
 
 namespace CnnVis.Training.Tests.Models;
 
