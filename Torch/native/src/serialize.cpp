@@ -3,6 +3,7 @@
 #include <caffe2/serialize/read_adapter_interface.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <c10/util/irange.h>
+#include <zlib.h>
 
 #include <cstdio>
 #include <cstring>
@@ -393,7 +394,51 @@ class Unpickler {
   std::unordered_map<std::string, at::Tensor> storages_;
 };
 
+uint32_t le32(const unsigned char* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24); }
+uint16_t le16(const unsigned char* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+
+// libtorch's zip reader skips CRC checks, so a flipped bit in tensor data would load as wrong weights.
+// Every stored entry's CRC-32 is checked against the central directory before anything is read.
+void verify_zip_checksums(const char* data, int64_t nbytes) {
+  auto b = reinterpret_cast<const unsigned char*>(data);
+  auto n = static_cast<size_t>(nbytes);
+  // The end-of-central-directory record (22 bytes plus a comment of up to 64 KiB) closes the file.
+  size_t eocd = SIZE_MAX;
+  for (size_t k = n >= 22 ? n - 22 : SIZE_MAX; k != SIZE_MAX && k + 65557 >= n; --k) {
+    if (le32(b + k) == 0x06054b50) {
+      eocd = k;
+      break;
+    }
+    if (k == 0) break;
+  }
+  if (eocd == SIZE_MAX) corrupt("the zip directory is missing (the file is truncated)");
+  uint32_t entries = le16(b + eocd + 10);
+  uint32_t dir = le32(b + eocd + 16);
+  // Zip64 archives (over 4 GiB, or 65535 entries) keep the real values elsewhere; libtorch checks their structure.
+  if (dir == 0xFFFFFFFFu || entries == 0xFFFFu) return;
+  size_t at = dir;
+  for (uint32_t e = 0; e < entries; ++e) {
+    if (at > n || n - at < 46 || le32(b + at) != 0x02014b50) corrupt("the zip directory is damaged");
+    uint16_t method = le16(b + at + 10);
+    uint32_t crc = le32(b + at + 16);
+    uint32_t size = le32(b + at + 20);
+    size_t name_len = le16(b + at + 28), extra_len = le16(b + at + 30), comment_len = le16(b + at + 32);
+    size_t local = le32(b + at + 42);
+    if (n - at - 46 < name_len) corrupt("the zip directory is damaged");
+    std::string name(reinterpret_cast<const char*>(b + at + 46), name_len);
+    if (size == 0xFFFFFFFFu || local == 0xFFFFFFFFu) return;
+    if (method == 0) {
+      if (local > n || n - local < 30 || le32(b + local) != 0x04034b50) corrupt("the zip entry " + name + " is damaged");
+      size_t start = local + 30 + le16(b + local + 26) + le16(b + local + 28);
+      if (start > n || n - start < size) corrupt("the zip entry " + name + " is truncated");
+      if (crc32(0L, b + start, size) != crc) corrupt("the data of " + name + " is damaged (CRC-32 mismatch)");
+    }
+    at += 46 + name_len + extra_len + comment_len;
+  }
+}
+
 c10::IValue read_pt(const char* bytes, int64_t nbytes) {
+  verify_zip_checksums(bytes, nbytes);
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> archive;
   try {
     archive = std::make_unique<caffe2::serialize::PyTorchStreamReader>(
