@@ -45,6 +45,11 @@ public static partial class torch
             {
                 if (label_smoothing < 0 || label_smoothing > 1)
                     throw new ArgumentOutOfRangeException(nameof(label_smoothing), $"label smoothing must be between 0 and 1, got {label_smoothing}");
+                // libtorch's own message ("expected scalar type Long but found Float") does not say which input is wrong.
+                var targetType = target.dtype;
+                if (targetType != ScalarType.Int64 && !target.shape.AsSpan().SequenceEqual(input.shape))
+                    throw new ArgumentException($"cross_entropy: the target must hold int64 class indices, or class probabilities shaped like the input " +
+                        $"[{string.Join(", ", input.shape)}]; got {targetType} of shape [{string.Join(", ", target.shape)}]", nameof(target));
                 return Ops.cross_entropy_loss.Call(input, target, weight, (long)reduction, ignore_index, label_smoothing);
             }
 
