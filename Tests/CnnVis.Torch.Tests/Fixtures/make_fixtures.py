@@ -86,6 +86,8 @@ def make_dtype_fixture():
 def make_not_state_dicts():
     torch.save([1, 2, 3], path("not_a_state_dict_list.pt"))
     torch.save({"a": 1}, path("not_a_state_dict_int_value.pt"))
+    # A pickle that names a function: loading must refuse it without calling anything.
+    torch.save({"w": torch.zeros(2), "f": print}, path("names_a_function.pt"))
 
 
 def make_jpeg():
