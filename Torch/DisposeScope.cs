@@ -62,8 +62,16 @@ public sealed class DisposeScope : IDisposable
     {
         if (t.OwningScope != this) return t;
         t.OwningScope = null;
-        Outer?.Attach(t);
+        LiveOuter()?.Attach(t);
         return t;
+    }
+
+    // An outer scope can end before this one when scopes are disposed out of order; skip the dead ones.
+    private DisposeScope? LiveOuter()
+    {
+        var s = Outer;
+        while (s is { _disposed: true }) s = s.Outer;
+        return s;
     }
 
     /// <summary>Detaches tensors from every scope: the caller disposes them.</summary>
@@ -83,6 +91,6 @@ public sealed class DisposeScope : IDisposable
         }
         _tensors.Clear();
         // Restore the outer scope only if this one is still current (scopes end innermost first).
-        if (s_current.Value == this) s_current.Value = Outer;
+        if (s_current.Value == this) s_current.Value = LiveOuter();
     }
 }
