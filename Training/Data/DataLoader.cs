@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Collections;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using CnnVis.Torch;
 
 namespace CnnVis.Training.Data;
@@ -19,6 +21,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     private readonly float[] _scale;
     private readonly float[] _shift;
     private readonly HashSet<Enumerator> _open = new();
+    private readonly int _workers = 1;
     private int _epoch;
     private bool _disposed;
 
@@ -55,6 +58,17 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     public Augmentation Augmentation { get; }
     public bool DropLast { get; }
     public bool Prefetch { get; }
+
+    /// <summary>
+    /// Threads that fill one batch together (default 1). Worth raising when images are expensive to make
+    /// (synthetic-shapes, a folder decoded for the first time) and cores are free, as when a GPU trains.
+    /// The dataset must allow concurrent reads, as <see cref="ImageDataset"/> asks of every dataset.
+    /// </summary>
+    public int Workers
+    {
+        get => _workers;
+        init => _workers = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Workers), $"a loader needs at least one worker, got {value}");
+    }
 
     /// <summary>Batches in one epoch (the last one may be short, unless it is dropped).</summary>
     public int BatchCount => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
@@ -119,45 +133,29 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         int channels = Dataset.Channels, height = Dataset.Height, width = Dataset.Width;
         var imageLength = channels * height * width;
         var planeLength = height * width;
-        var hasMasks = Dataset.HasMasks;
 
         var images = ArrayPool<float>.Shared.Rent(rows * imageLength);
-        var masks = hasMasks ? ArrayPool<float>.Shared.Rent(rows * planeLength) : null;
-        var scratch = Augmentation.IsNone ? null : new float[imageLength];
+        var masks = Dataset.HasMasks ? ArrayPool<float>.Shared.Rent(rows * planeLength) : null;
         var labels = new long[rows];
         try
         {
-            for (var r = 0; r < rows; r++)
+            var workers = Math.Clamp(Workers, 1, rows);
+            if (workers == 1)
             {
-                var index = indices[r];
-                var image = images.AsSpan(r * imageLength, imageLength);
-                var mask = masks is null ? default : masks.AsSpan(r * planeLength, planeLength);
-                if (scratch is null)
+                FillRows(epoch, indices, 0, rows, images, masks, labels);
+            }
+            else
+            {
+                try
                 {
-                    Dataset.CopyImage(index, image);
-                    if (masks is not null) Dataset.CopyMask(index, mask);
+                    Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+                        FillRows(epoch, indices, rows * w / workers, rows * (w + 1) / workers, images, masks, labels));
                 }
-                else
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
                 {
-                    var random = SeededRandom.For(Seed, AugmentationStream, epoch, index);
-                    var pad = Augmentation.RandomCropPadding;
-                    var dx = pad == 0 ? 0 : random.NextInt(2 * pad + 1) - pad;
-                    var dy = pad == 0 ? 0 : random.NextInt(2 * pad + 1) - pad;
-                    var flip = Augmentation.HorizontalFlip && random.NextBool();
-                    Dataset.CopyImage(index, scratch);
-                    Shift(scratch, image, channels, height, width, dx, dy, flip);
-                    if (masks is not null)
-                    {
-                        var plane = scratch.AsSpan(0, planeLength);
-                        Dataset.CopyMask(index, plane);
-                        Shift(plane, mask, 1, height, width, dx, dy, flip);
-                    }
+                    // The dataset's own error (a file that cannot be read), not a wrapper around it.
+                    ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
                 }
-                Normalize(image, planeLength);
-                var label = Dataset.Label(index);
-                if ((uint)label >= (uint)Dataset.ClassNames.Count)
-                    throw new InvalidDataException($"{Dataset.Name}: image {index} has label {label}, outside its {Dataset.ClassNames.Count} classes");
-                labels[r] = label;
             }
 
             // A scope of our own: whatever scope the caller has open (and may close) never owns the batch.
@@ -177,6 +175,50 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         }
     }
 
+    // Reads, augments and normalises rows [from, to) of a batch into its buffers.
+    private void FillRows(int epoch, int[] indices, int from, int to, float[] images, float[]? masks, long[] labels)
+    {
+        int channels = Dataset.Channels, height = Dataset.Height, width = Dataset.Width;
+        var imageLength = channels * height * width;
+        var planeLength = height * width;
+        var classes = Dataset.ClassNames.Count;
+        var scratch = Augmentation.IsNone ? null : new float[imageLength];
+        for (var r = from; r < to; r++)
+        {
+            var index = indices[r];
+            var image = images.AsSpan(r * imageLength, imageLength);
+            var mask = masks is null ? default : masks.AsSpan(r * planeLength, planeLength);
+            if (scratch is null)
+            {
+                Dataset.CopyImage(index, image);
+                if (masks is not null) Dataset.CopyMask(index, mask);
+            }
+            else
+            {
+                // Keyed by the image, not its place in the batch: the same epoch gives the same crop whatever the batching.
+                var random = SeededRandom.For(Seed, AugmentationStream, epoch, index);
+                var pad = Augmentation.RandomCropPadding;
+                var dx = pad == 0 ? 0 : random.NextInt(2 * pad + 1) - pad;
+                var dy = pad == 0 ? 0 : random.NextInt(2 * pad + 1) - pad;
+                var flip = Augmentation.HorizontalFlip && random.NextBool();
+                Dataset.CopyImage(index, scratch);
+                Shift(scratch, image, channels, height, width, dx, dy, flip);
+                if (masks is not null)
+                {
+                    var plane = scratch.AsSpan(0, planeLength);
+                    Dataset.CopyMask(index, plane);
+                    Shift(plane, mask, 1, height, width, dx, dy, flip);
+                }
+            }
+            Normalize(image, planeLength);
+            var label = Dataset.Label(index);
+            if ((uint)label >= (uint)classes)
+                throw new InvalidDataException($"{Dataset.Name}: image {index} has label {label}, outside its {classes} classes");
+            labels[r] = label;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Normalize(Span<float> image, int planeLength)
     {
         for (var c = 0; c < _scale.Length; c++)
@@ -191,6 +233,7 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
     /// Moves the content by (dx, dy) and mirrors it if asked: out[y, x] = in[y + dy, x' + dx] with
     /// x' = x or W−1−x, and 0 (black) where that falls outside — a crop of the zero-padded image.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Shift(ReadOnlySpan<float> source, Span<float> destination, int planes, int height, int width, int dx, int dy, bool flip)
     {
         for (var p = 0; p < planes; p++)

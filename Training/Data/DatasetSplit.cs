@@ -25,6 +25,14 @@ public static class DatasetSplit
             byClass[label].Add(i);
         }
 
+        // Each class gives its share rounded down; the images still owed to reach round(fraction × count)
+        // come one each from the classes whose shares were rounded down most (largest remainders).
+        var exact = byClass.Select(members => members.Count * validationFraction).ToArray();
+        var held = exact.Select(x => (int)Math.Floor(x)).ToArray();
+        var owed = (int)Math.Round(ds.Count * validationFraction, MidpointRounding.AwayFromZero) - held.Sum();
+        foreach (var c in Enumerable.Range(0, byClass.Length).OrderByDescending(c => exact[c] - held[c]).ThenBy(c => c).Take(Math.Max(owed, 0)))
+            held[c]++;
+
         var train = new List<int>(ds.Count);
         var validation = new List<int>();
         for (var c = 0; c < byClass.Length; c++)
@@ -32,9 +40,8 @@ public static class DatasetSplit
             var members = byClass[c].ToArray();
             var random = SeededRandom.For(seed, 0x53504C4954, c);
             random.Shuffle(members);
-            var held = (int)Math.Round(members.Length * validationFraction, MidpointRounding.AwayFromZero);
-            validation.AddRange(members.AsSpan(0, held));
-            train.AddRange(members.AsSpan(held));
+            validation.AddRange(members.AsSpan(0, held[c]));
+            train.AddRange(members.AsSpan(held[c]));
         }
         if (train.Count == 0 || validation.Count == 0)
             throw new ArgumentException($"splitting {ds.Name} ({ds.Count} images) at a validation fraction of {validationFraction} leaves {train.Count} for training and {validation.Count} for validation");

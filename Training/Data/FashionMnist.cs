@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CnnVis.Training.Data;
 
 /// <summary>
@@ -63,6 +65,7 @@ public sealed class FashionMnist : ImageDataset
     public override int Width { get; }
     public override Normalization Normalization => s_normalization;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void CopyImage(int index, Span<float> destination)
     {
         CheckIndex(index);

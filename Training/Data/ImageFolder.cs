@@ -99,7 +99,7 @@ public sealed class ImageFolder : ImageDataset
         CheckIndex(index);
         CheckDestination(destination, ImageLength);
         var pixels = Decoded(index);
-        for (var i = 0; i < pixels.Length; i++) destination[i] = pixels[i] * (1f / 255f);
+        for (var i = 0; i < pixels.Length; i++) destination[i] = pixels[i] / 255f;
     }
 
     public override int Label(int index)

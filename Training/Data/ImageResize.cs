@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace CnnVis.Training.Data;
 
 /// <summary>
@@ -8,6 +10,7 @@ namespace CnnVis.Training.Data;
 /// </summary>
 internal static class ImageResize
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte[] ToChw(ReadOnlySpan<byte> hwc, int inHeight, int inWidth, int channels, int outHeight, int outWidth)
     {
         if (hwc.Length != inHeight * inWidth * channels)

@@ -49,15 +49,17 @@ public sealed class FashionMnistTests : IClassFixture<FashionMnistFixture>
     [Fact]
     public void StatedNormalisationMatchesTheTrainingPixels()
     {
-        double sum = 0, squares = 0;
+        var histogram = new long[256];
         for (var i = 0; i < _data.Train.Count; i++)
         {
-            foreach (var b in _data.Train.Pixels(i))
-            {
-                var v = b / 255.0;
-                sum += v;
-                squares += v * v;
-            }
+            foreach (var b in _data.Train.Pixels(i)) histogram[b]++;
+        }
+        double sum = 0, squares = 0;
+        for (var b = 0; b < 256; b++)
+        {
+            var v = b / 255.0;
+            sum += histogram[b] * v;
+            squares += histogram[b] * v * v;
         }
         var n = _data.Train.Count * 784.0;
         var mean = sum / n;
