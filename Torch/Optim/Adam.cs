@@ -9,6 +9,8 @@ public sealed class Adam : Optimizer
     private readonly Tensor?[] _expAvg;
     private readonly Tensor?[] _expAvgSq;
     private readonly long[] _steps;
+    // The step counts as tensors, made for state_dict and kept here so that its caller owns none of what it gets.
+    private readonly Tensor?[] _stepTensors;
 
     public Adam(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8,
         double weight_decay = 0, bool decoupled = false) : base(parameters, lr)
@@ -25,6 +27,7 @@ public sealed class Adam : Optimizer
         _expAvg = new Tensor?[Parameters.Count];
         _expAvgSq = new Tensor?[Parameters.Count];
         _steps = new long[Parameters.Count];
+        _stepTensors = new Tensor?[Parameters.Count];
     }
 
     public double Beta1 { get; }
@@ -58,7 +61,9 @@ public sealed class Adam : Optimizer
         for (var k = 0; k < _steps.Length; k++)
         {
             if (_expAvg[k] is null) continue;
-            s[$"state.{k}.step"] = torch.tensor((double)_steps[k]).DetachFromDisposeScope();
+            var step = _stepTensors[k] ??= torch.tensor(0.0).DetachFromDisposeScope();
+            step.fill_(_steps[k]);
+            s[$"state.{k}.step"] = step;
             s[$"state.{k}.exp_avg"] = _expAvg[k]!;
             s[$"state.{k}.exp_avg_sq"] = _expAvgSq[k]!;
         }
@@ -92,5 +97,6 @@ public sealed class Adam : Optimizer
     {
         foreach (var t in _expAvg) t?.Dispose();
         foreach (var t in _expAvgSq) t?.Dispose();
+        foreach (var t in _stepTensors) t?.Dispose();
     }
 }

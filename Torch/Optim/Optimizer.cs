@@ -42,7 +42,10 @@ public abstract class Optimizer : IDisposable
     /// <summary>Updates one parameter in place; temporaries made here are freed by the caller's scope.</summary>
     protected abstract void Update(int index, Parameter p, Tensor grad);
 
-    /// <summary>State tensors by flat name ("state.3.exp_avg", "state.3.step"): what a checkpoint stores.</summary>
+    /// <summary>
+    /// State tensors by flat name ("state.3.exp_avg", "state.3.step"): what a checkpoint stores. The tensors are the
+    /// optimizer's own (not copies): do not dispose them.
+    /// </summary>
     public abstract OrderedDictionary<string, Tensor> state_dict();
 
     /// <summary>Restores what <see cref="state_dict"/> gave; an entry that does not fit is an error naming it.</summary>
