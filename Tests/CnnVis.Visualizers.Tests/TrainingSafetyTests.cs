@@ -38,6 +38,23 @@ public class TrainingSafetyTests
     }
 
     [Fact]
+    public void ExplainingWorksInsideNoGradAndLeavesTheGradModeAsItWas()
+    {
+        torch.manual_seed(36);
+        using var model = new TinyCnn();
+        using var x = torch.randn(new long[] { 2, 1, 8, 8 });
+        using var outside = new GuidedGradCam().Explain(model, x, new ClassTarget(0));
+        using (torch.no_grad())
+        {
+            // A monitor callback may well run under no_grad.
+            using var inside = new GuidedGradCam().Explain(model, x, new ClassTarget(0));
+            Assert.True(inside.equal(outside));
+            Assert.False(torch.is_grad_enabled());
+        }
+        Assert.True(torch.is_grad_enabled());
+    }
+
+    [Fact]
     public void DropoutDoesNotMakeExplanationsRandom()
     {
         torch.manual_seed(31);
