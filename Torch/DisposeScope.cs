@@ -23,7 +23,13 @@ public sealed class DisposeScope : IDisposable
     public static DisposeScope? Current => s_current.Value;
 
     /// <summary>How many tensors this scope still owns.</summary>
-    public int Count => _tensors.Count(t => t.OwningScope == this);
+    public int Count
+    {
+        get
+        {
+            lock (_tensors) return _tensors.Count(t => t.OwningScope == this);
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="action"/> with no scope current, so what it makes outlives the caller's scopes
@@ -52,9 +58,13 @@ public sealed class DisposeScope : IDisposable
 
     internal void Attach(Tensor t)
     {
-        if (_disposed) throw new ObjectDisposedException(nameof(DisposeScope));
-        t.OwningScope = this;
-        _tensors.Add(t);
+        // Tasks started inside a scope inherit it, so tensors can arrive from several threads at once.
+        lock (_tensors)
+        {
+            if (_disposed) throw new ObjectDisposedException(nameof(DisposeScope));
+            t.OwningScope = this;
+            _tensors.Add(t);
+        }
     }
 
     /// <summary>Keeps <paramref name="t"/> alive past this scope: it moves to the outer scope, or to none.</summary>
@@ -83,13 +93,15 @@ public sealed class DisposeScope : IDisposable
 
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        foreach (var t in _tensors)
+        Tensor[] owned;
+        lock (_tensors)
         {
-            if (t.OwningScope == this) t.Dispose();
+            if (_disposed) return;
+            _disposed = true;
+            owned = _tensors.Where(t => t.OwningScope == this).ToArray();
+            _tensors.Clear();
         }
-        _tensors.Clear();
+        foreach (var t in owned) t.Dispose();
         // Restore the outer scope only if this one is still current (scopes end innermost first).
         if (s_current.Value == this) s_current.Value = LiveOuter();
     }

@@ -38,8 +38,10 @@ public abstract class Module : IDisposable
             var current = output;
             var replaced = DisposeScope.WithoutScope(() => hook(this, input, current));
             if (replaced is null || ReferenceEquals(replaced, output)) continue;
-            // A replacement output belongs to the forward pass, like the output it replaces.
-            DisposeScope.Register(replaced);
+            // A replacement output belongs to the forward pass, like the output it replaces. A hook that passes the
+            // input through gets a new handle to it, so the caller's own tensor is never handed back to be freed.
+            if (ReferenceEquals(replaced, input)) replaced = input.alias();
+            else DisposeScope.Register(replaced);
             output = replaced;
         }
         return output;

@@ -22,12 +22,13 @@ public sealed class Sequential : Module
     public override Tensor forward(Tensor input)
     {
         if (_layers.Count == 0) return input.alias();
-        // Intermediate results are freed as soon as the next layer has used them.
+        // Intermediate results are freed as soon as the next layer has used them; the caller's input never is,
+        // even when a layer or hook passes it through.
         var x = _layers[0].call(input);
         for (var k = 1; k < _layers.Count; k++)
         {
             var next = _layers[k].call(x);
-            if (!ReferenceEquals(next, x)) x.Dispose();
+            if (!ReferenceEquals(next, x) && !ReferenceEquals(x, input)) x.Dispose();
             x = next;
         }
         return x;
