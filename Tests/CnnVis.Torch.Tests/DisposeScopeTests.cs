@@ -160,4 +160,20 @@ public class DisposeScopeTests
         Assert.All(results, r => Assert.True(r.disposedAtEnd));
         Assert.Null(DisposeScope.Current);
     }
+
+    [Fact]
+    public void TensorsMadeInParallelInsideAScopeAreAllTracked()
+    {
+        var made = new System.Collections.Concurrent.ConcurrentBag<Tensor>();
+        using (var scope = torch.NewDisposeScope())
+        {
+            // Work started inside the scope inherits it (AsyncLocal flows into tasks), from several threads at once.
+            Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+            {
+                for (var k = 0; k < 300; k++) made.Add(torch.zeros(new long[] { 1 }));
+            });
+            Assert.Equal(2400, scope.Count);
+        }
+        Assert.All(made, t => Assert.True(t.IsDisposed));
+    }
 }

@@ -296,4 +296,35 @@ public class ModuleTests
         }
         Assert.All(model.modules(), m => Assert.Equal(0, m.ForwardHookCount));
     }
+
+    [Fact]
+    public void AHookPassingTheInputThroughNeverFreesTheCallersTensor()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = torch.nn.Sequential(torch.nn.ReLU(), torch.nn.ReLU(), torch.nn.ReLU());
+        var x = torch.ones(new long[] { 2 });
+        // A hook that passes the layer's input through (skipping the layer) hands the caller's tensor to the next layer.
+        using (model[0].register_forward_hook((_, input, _) => input))
+        {
+            var y = model.call(x);
+            Assert.False(x.IsDisposed);
+            Assert.Equal(new[] { 1f, 1f }, y.data<float>());
+        }
+        Assert.False(x.IsDisposed);
+    }
+
+    [Fact]
+    public void AHookPassingTheInputThroughGivesANewHandle()
+    {
+        using var relu = torch.nn.ReLU();
+        using var x = torch.tensor(new[] { -1f, 2f });
+        using (relu.register_forward_hook((_, input, _) => input))
+        {
+            var y = relu.call(x);
+            Assert.NotSame(x, y);
+            Assert.Equal(new[] { -1f, 2f }, y.data<float>());
+            y.Dispose();
+            Assert.False(x.IsDisposed);
+        }
+    }
 }
