@@ -104,16 +104,30 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         return Build(epoch, Order(epoch), batchIndex);
     }
 
-    public IEnumerator<Batch> GetEnumerator()
+    public IEnumerator<Batch> GetEnumerator() => Start(0);
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>
+    /// The rest of an epoch from batch <paramref name="batchIndex"/> on, as an enumeration of the whole
+    /// epoch would serve it (it moves the epoch on the same way), without building the batches before it:
+    /// for resuming a run part-way through an epoch.
+    /// </summary>
+    public IEnumerable<Batch> StartingAt(int batchIndex)
+    {
+        if (batchIndex < 0 || batchIndex > BatchCount)
+            throw new ArgumentOutOfRangeException(nameof(batchIndex), $"batch {batchIndex} is out of range: an epoch has {BatchCount} batches");
+        return new Remainder(this, batchIndex);
+    }
+
+    private Enumerator Start(int batchIndex)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var epoch = Interlocked.Increment(ref _epoch) - 1;
-        var enumerator = new Enumerator(this, epoch, Order(epoch));
+        var enumerator = new Enumerator(this, epoch, Order(epoch), batchIndex);
         lock (_open) _open.Add(enumerator);
         return enumerator;
     }
-
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>Stops open enumerations, freeing any batch built ahead and not yet handed out.</summary>
     public void Dispose()
@@ -271,12 +285,13 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         private Batch? _current;
         private bool _disposed;
 
-        public Enumerator(DataLoader loader, int epoch, int[] order)
+        public Enumerator(DataLoader loader, int epoch, int[] order, int firstBatch)
         {
             _loader = loader;
             _epoch = epoch;
             _order = order;
             _count = loader.BatchCount;
+            _next = firstBatch;
         }
 
         public Batch Current => _current ?? throw new InvalidOperationException("the enumeration has not started or has ended");
@@ -338,5 +353,13 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
                 return Task.Run(() => _loader.Build(_epoch, _order, batchIndex));
             }
         }
+    }
+
+    /// <summary>An epoch enumerated from a given batch on.</summary>
+    private sealed class Remainder(DataLoader loader, int firstBatch) : IEnumerable<Batch>
+    {
+        public IEnumerator<Batch> GetEnumerator() => loader.Start(firstBatch);
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

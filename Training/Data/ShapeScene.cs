@@ -92,7 +92,7 @@ internal sealed class ShapeScene
         _shadeX = shade * (float)Math.Cos(shadeAngle) / Radius;
         _shadeY = shade * (float)Math.Sin(shadeAngle) / Radius;
 
-        MarkerSize = Math.Max(2, size / 10);
+        MarkerSize = MarkerSide(size);
         BoundingRadius = Radius * Label switch { 1 => 1.1314f, 3 => 1.0441f, _ => 1f };
         var low = BoundingRadius + 1;
         var high = size - BoundingRadius - 1;
@@ -127,6 +127,9 @@ internal sealed class ShapeScene
     public IReadOnlyList<float> Color => _color;
     public int? MarkerClass { get; }
     public int MarkerSize { get; }
+
+    /// <summary>The side of the marker square in an image of <paramref name="size"/> pixels: a tenth of it, at least 2.</summary>
+    public static int MarkerSide(int size) => Math.Max(2, size / 10);
 
     /// <summary>The top-left pixel of the marker square of <paramref name="markerClass"/>: its corner is the class modulo 4.</summary>
     public static (int x, int y) MarkerOrigin(int markerClass, int size, int markerSize)

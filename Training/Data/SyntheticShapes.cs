@@ -112,7 +112,7 @@ public sealed class SyntheticShapes : ImageDataset
     {
         if ((uint)markerClass >= (uint)ShapeScene.ClassNames.Length)
             throw new ArgumentOutOfRangeException(nameof(markerClass), $"there is no class {markerClass}");
-        var side = Math.Max(2, Size / 10);
+        var side = ShapeScene.MarkerSide(Size);
         var (x, y) = ShapeScene.MarkerOrigin(markerClass, Size, side);
         return (x, y, side);
     }

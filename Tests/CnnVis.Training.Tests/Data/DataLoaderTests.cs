@@ -86,6 +86,22 @@ public sealed class DataLoaderTests
     }
 
     [Fact]
+    public void ResumingPartWayServesTheRestOfTheEpoch()
+    {
+        using var loader = new DataLoader(TestDatasets.Numbered(50), 8, shuffle: true, seed: 5);
+        loader.SetEpoch(2);
+        var rest = new List<int>();
+        foreach (var batch in loader.StartingAt(4))
+        {
+            using (batch) rest.AddRange(batch.Indices);
+        }
+        Assert.Equal(loader.Order(2).Skip(32), rest);
+        Assert.Equal(3, loader.Epoch);
+        Assert.Empty(loader.StartingAt(loader.BatchCount));
+        Assert.Throws<ArgumentOutOfRangeException>(() => loader.StartingAt(8));
+    }
+
+    [Fact]
     public void ImagesAreNormalisedPerChannel()
     {
         var normalization = new Normalization(new[] { 0.5f, 0.25f }, new[] { 0.5f, 0.125f });
