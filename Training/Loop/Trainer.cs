@@ -110,13 +110,13 @@ public sealed class Trainer
                 var clock = Stopwatch.StartNew();
                 double lossSum = 0;
                 long correct = 0, seen = 0;
-                var batchIndex = 0;
-                foreach (var batch in trainLoader)
+                // Resuming part-way through an epoch skips the batches already trained without building them.
+                var batchIndex = skipBatches;
+                foreach (var batch in trainLoader.StartingAt(skipBatches))
                 {
                     using (batch)
                     {
                         batchIndex++;
-                        if (batchIndex <= skipBatches) continue;
                         if (cancellation.IsCancellationRequested)
                         {
                             SaveCheckpoint(epoch, batchIndex - 1, endOfEpoch: false);
