@@ -62,10 +62,7 @@ public sealed class ExplanationPass
             var input = images.detach();
             var records = new Dictionary<ReluRule, PassRecord>();
             Tensor? classes = null;
-            foreach (var (rule, gradients, layers) in plan.Steps)
-            {
-                records[rule] = Record(model, input, rule, gradients, layers, target, ref classes);
-            }
+            foreach (var step in plan.Steps) records[step.Rule] = Record(model, input, step, target, ref classes);
             var context = new ExplanationContext(model, explainable, input, classes!, records, MaxBatch);
             var maps = new OrderedDictionary<string, Tensor>();
             foreach (var method in _methods) maps[method.Name] = context.MapOf(method);
@@ -87,10 +84,11 @@ public sealed class ExplanationPass
         var plan = new PassPlan(explainable.ExplanationLayer);
         foreach (var method in _methods) method.Plan(plan);
         // Every pass resolves its targets from one forward, even when no method asked for one.
-        if (plan.ForwardCount == 0) plan.Require(ReluRule.Standard, gradients: false);
-        foreach (var (rule, _, layers) in plan.Steps)
+        if (plan.ForwardCount == 0) plan.RequireForward(ReluRule.Standard);
+        foreach (var step in plan.Steps)
         {
-            foreach (var layer in layers) model.get_submodule(layer);
+            foreach (var layer in step.Layers) model.get_submodule(layer);
+            var rule = step.Rule;
             if (rule != ReluRule.Standard && !model.modules().OfType<ReLU>().Any())
                 throw new ArgumentException($"{model.GetName()} has no ReLU modules, so the {rule} ReLU rule cannot be applied: build the model's activations from torch.nn.ReLU()");
         }
@@ -116,13 +114,14 @@ public sealed class ExplanationPass
             throw new ArgumentException($"images must hold floating-point values, got {dtype}", nameof(images));
     }
 
-    private static PassRecord Record(Module model, Tensor input, ReluRule rule, bool gradients, IReadOnlyList<string> layers,
-        ExplanationTarget target, ref Tensor? classes)
+    private static PassRecord Record(Module model, Tensor input, PlannedStep step, ExplanationTarget target, ref Tensor? classes)
     {
-        using var gradMode = gradients ? torch.enable_grad() : torch.no_grad();
-        // A fresh leaf per forward, so this pass's graph never reaches the caller's tensors.
+        var (rule, layers) = (step.Rule, step.Layers);
+        using var gradMode = step.Backward ? torch.enable_grad() : torch.no_grad();
+        // A fresh leaf per forward, so this pass's graph never reaches the caller's tensors. It requires grad
+        // whenever there is a backward, so layer outputs have a graph even when every parameter is frozen.
         var leaf = input.detach();
-        if (gradients) leaf.requires_grad_(true);
+        if (step.Backward) leaf.requires_grad_(true);
 
         var kept = new Dictionary<string, Tensor>();
         var hooks = new List<IDisposable>();
@@ -131,9 +130,15 @@ public sealed class ExplanationPass
         {
             if (rule != ReluRule.Standard)
             {
-                Module.ForwardHook replace = rule == ReluRule.Guided
-                    ? (_, x, _) => torch.ops.guided_relu(x)
-                    : (_, x, _) => torch.ops.deconv_relu(x);
+                Func<Tensor, Tensor> ruleRelu = rule == ReluRule.Guided ? torch.ops.guided_relu : torch.ops.deconv_relu;
+                Module.ForwardHook replace = (_, x, output) =>
+                {
+                    var replaced = ruleRelu(x);
+                    // Nothing reads the plain ReLU's output once it is replaced (a hook that keeps an output keeps an
+                    // alias), so it is freed now rather than at the end of the pass: peak memory stays a forward's.
+                    output.Dispose();
+                    return replaced;
+                };
                 foreach (var relu in model.modules().OfType<ReLU>()) hooks.Add(relu.register_forward_hook(replace));
             }
             foreach (var layer in layers)
@@ -164,19 +169,27 @@ public sealed class ExplanationPass
 
         Tensor? inputGradient = null;
         var layerGradients = new Dictionary<string, Tensor>();
-        if (gradients)
+        if (step.Backward)
         {
             using var picked = logits.gather(1, classes.unsqueeze(1));
             // Images do not interact in eval mode, so the gradient of the summed score is each image's own gradient.
             using var score = picked.sum();
-            var wrt = new List<Tensor> { leaf };
-            wrt.AddRange(layers.Select(l => kept[l]));
+            // Only what was asked for: without the input among them, the backward stops at the layers.
+            var wrt = new List<Tensor>();
+            if (step.InputGradient) wrt.Add(leaf);
+            wrt.AddRange(step.LayerGradients.Select(l => kept[l]));
             var grads = torch.autograd.grad(new[] { score }, wrt, allow_unused: true);
-            inputGradient = grads[0] ?? throw new InvalidOperationException($"{model.GetName()}'s output does not depend on its input");
-            for (var k = 0; k < layers.Count; k++)
+            var offset = 0;
+            if (step.InputGradient)
             {
-                layerGradients[layers[k]] = grads[k + 1]
-                    ?? throw new InvalidOperationException($"the target score does not depend on layer '{layers[k]}', so it has no gradient there");
+                inputGradient = grads[0] ?? throw new InvalidOperationException($"{model.GetName()}'s output does not depend on its input");
+                offset = 1;
+            }
+            for (var k = 0; k < step.LayerGradients.Count; k++)
+            {
+                var layer = step.LayerGradients[k];
+                layerGradients[layer] = grads[k + offset]
+                    ?? throw new InvalidOperationException($"the target score does not depend on layer '{layer}', so it has no gradient there");
             }
         }
 

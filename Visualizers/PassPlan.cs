@@ -13,32 +13,45 @@ public sealed class PassPlan
     /// <summary>The model's explanation layer: where CAM-family methods look unless told otherwise.</summary>
     public string DefaultLayer { get; }
 
-    /// <summary>
-    /// Asks for one forward under <paramref name="rule"/>, keeping the outputs of <paramref name="layers"/>, and, with
-    /// <paramref name="gradients"/>, one backward giving the gradient of the target score with respect to the input
-    /// and to each kept layer output.
-    /// </summary>
-    public void Require(ReluRule rule, bool gradients, params string[] layers)
+    /// <summary>Asks for one forward under <paramref name="rule"/> that keeps the outputs of <paramref name="layers"/>.</summary>
+    public void RequireForward(ReluRule rule, params string[] layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        if (!_steps.TryGetValue(rule, out var step)) _steps[rule] = step = new Step();
-        step.Gradients |= gradients;
+        var step = StepOf(rule);
         foreach (var layer in layers)
         {
-            ArgumentNullException.ThrowIfNull(layer);
-            if (!step.Layers.Contains(layer)) step.Layers.Add(layer);
+            ArgumentException.ThrowIfNullOrEmpty(layer);
+            step.Layers.Add(layer);
         }
     }
 
-    internal IEnumerable<(ReluRule rule, bool gradients, IReadOnlyList<string> layers)> Steps =>
-        _steps.Select(kv => (kv.Key, kv.Value.Gradients, (IReadOnlyList<string>)kv.Value.Layers));
+    /// <summary>Asks for d(target score)/d(input) under <paramref name="rule"/>.</summary>
+    public void RequireInputGradient(ReluRule rule) => StepOf(rule).InputGradient = true;
+
+    /// <summary>Asks for the output of <paramref name="layer"/> and d(target score)/d(that output) under <paramref name="rule"/>.</summary>
+    public void RequireLayerGradient(ReluRule rule, string layer)
+    {
+        RequireForward(rule, layer);
+        StepOf(rule).LayerGradients.Add(layer);
+    }
 
     /// <summary>How many forwards the plan costs (one per ReLU rule asked for).</summary>
     public int ForwardCount => _steps.Count;
 
+    internal IEnumerable<PlannedStep> Steps =>
+        _steps.Select(kv => new PlannedStep(kv.Key, kv.Value.Layers.ToList(), kv.Value.InputGradient, kv.Value.LayerGradients.ToList()));
+
+    private Step StepOf(ReluRule rule)
+    {
+        if (!Enum.IsDefined(rule)) throw new ArgumentOutOfRangeException(nameof(rule), $"unknown ReLU rule {rule}");
+        if (!_steps.TryGetValue(rule, out var step)) _steps[rule] = step = new Step();
+        return step;
+    }
+
     private sealed class Step
     {
-        public bool Gradients;
-        public readonly List<string> Layers = new();
+        public readonly SortedSet<string> Layers = new(StringComparer.Ordinal);
+        public readonly SortedSet<string> LayerGradients = new(StringComparer.Ordinal);
+        public bool InputGradient;
     }
 }

@@ -26,7 +26,7 @@ public sealed class PassRecord
     /// <summary>The model's output, [N, classes], cut from the graph.</summary>
     public Tensor Logits { get; }
 
-    /// <summary>d(target score)/d(input), [N, C, H, W]; null when the plan asked for no gradients under this rule.</summary>
+    /// <summary>d(target score)/d(input), [N, C, H, W]; null when the plan asked for no input gradient under this rule.</summary>
     public Tensor? InputGradient { get; }
 
     /// <summary>The output of <paramref name="layer"/> in this forward, cut from the graph.</summary>

@@ -27,7 +27,12 @@ public abstract class CamMethod : ExplanationMethod
     /// <summary>Whether the weights read dScore/dA (then the pass's backward provides it).</summary>
     protected virtual bool NeedsGradients => true;
 
-    protected internal override void Plan(PassPlan plan) => plan.Require(ReluRule.Standard, NeedsGradients, Layer ?? plan.DefaultLayer);
+    protected internal override void Plan(PassPlan plan)
+    {
+        var layer = Layer ?? plan.DefaultLayer;
+        if (NeedsGradients) plan.RequireLayerGradient(ReluRule.Standard, layer);
+        else plan.RequireForward(ReluRule.Standard, layer);
+    }
 
     protected internal override Tensor Compute(ExplanationContext context)
     {

@@ -29,7 +29,7 @@ public abstract class GradientMethod : ExplanationMethod
 
     public override string Name => View == DefaultView ? BaseName : $"{BaseName}-{View.ToString().ToLowerInvariant()}";
 
-    protected internal override void Plan(PassPlan plan) => plan.Require(Rule, gradients: true);
+    protected internal override void Plan(PassPlan plan) => plan.RequireInputGradient(Rule);
 
     protected internal override Tensor Compute(ExplanationContext context)
     {

@@ -29,7 +29,7 @@ public sealed class IntegratedGradients : ExplanationMethod
 
     public override string Name => View == GradientView.Colour ? "integrated-gradients" : $"integrated-gradients-{View.ToString().ToLowerInvariant()}";
 
-    protected internal override void Plan(PassPlan plan) => plan.Require(ReluRule.Standard, gradients: false);
+    protected internal override void Plan(PassPlan plan) => plan.RequireForward(ReluRule.Standard);
 
     protected internal override Tensor Compute(ExplanationContext context)
     {

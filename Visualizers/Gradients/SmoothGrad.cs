@@ -36,7 +36,7 @@ public sealed class SmoothGrad : ExplanationMethod
     public override string Name => $"smoothgrad{(Squared ? "-squared" : "")}({Inner.Name})";
 
     // The classes come from the clean images, so one plain forward is all the pass itself needs.
-    protected internal override void Plan(PassPlan plan) => plan.Require(ReluRule.Standard, gradients: false);
+    protected internal override void Plan(PassPlan plan) => plan.RequireForward(ReluRule.Standard);
 
     protected internal override Tensor Compute(ExplanationContext context)
     {

@@ -32,7 +32,7 @@ public sealed class Occlusion : ExplanationMethod
 
     public override string Name => "occlusion";
 
-    protected internal override void Plan(PassPlan plan) => plan.Require(ReluRule.Standard, gradients: false);
+    protected internal override void Plan(PassPlan plan) => plan.RequireForward(ReluRule.Standard);
 
     /// <summary>Top-left corners of the windows along one side of length <paramref name="length"/>.</summary>
     public static IReadOnlyList<long> Offsets(long length, int window, int stride)

@@ -11,7 +11,11 @@ public sealed class ProbeMethod(bool throws = false, ReluRule rule = ReluRule.St
 
     public override string Name => "probe";
 
-    protected override void Plan(PassPlan plan) => plan.Require(rule, gradients: true, plan.DefaultLayer);
+    protected override void Plan(PassPlan plan)
+    {
+        plan.RequireInputGradient(rule);
+        plan.RequireLayerGradient(rule, plan.DefaultLayer);
+    }
 
     protected override Tensor Compute(ExplanationContext context)
     {
