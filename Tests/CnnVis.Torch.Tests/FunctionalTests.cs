@@ -312,6 +312,21 @@ public class FunctionalTests
     }
 
     [Fact]
+    public void CrossEntropyWithClassProbabilities()
+    {
+        using var scope = torch.NewDisposeScope();
+        double[] probs = { 0.7, 0.1, 0.1, 0.1, 0, 0, 1, 0, 0.25, 0.25, 0.25, 0.25 };
+        var logp = LogSoftmaxRows(Logits, 3, 4);
+        var losses = Enumerable.Range(0, 3).Select(i => -Enumerable.Range(0, 4).Sum(c => probs[i * 4 + c] * logp[i * 4 + c])).ToArray();
+        var y = F.cross_entropy(torch.tensor(Logits, new long[] { 3, 4 }), torch.tensor(probs, new long[] { 3, 4 }));
+        TensorAssert.Close(new[] { losses.Average() }, y, 1e-14);
+        // A one-hot probability row gives the same loss as its class index.
+        var hard = F.cross_entropy(torch.tensor(Logits, new long[] { 3, 4 }), torch.tensor(Targets), reduction: Reduction.None);
+        var oneHot = F.cross_entropy(torch.tensor(Logits, new long[] { 3, 4 }), F.one_hot(torch.tensor(Targets), 4).@double(), reduction: Reduction.None);
+        TensorAssert.Close(hard, oneHot, 1e-15);
+    }
+
+    [Fact]
     public void MseLoss()
     {
         using var scope = torch.NewDisposeScope();

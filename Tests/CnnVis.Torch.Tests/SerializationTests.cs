@@ -93,6 +93,18 @@ public class SerializationTests
     }
 
     [Fact]
+    public void DuplicateKeysAreRefusedAndNoFileIsWritten()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var folder = Fixture.NewTempFolder();
+        var t = torch.ones(new long[] { 1 });
+        var pairs = new[] { KeyValuePair.Create("a", t), KeyValuePair.Create("a", t) };
+        var e = Assert.Throws<TorchException>(() => torch.save(pairs, folder.File("dup.pt")));
+        Assert.Contains("duplicate state dict key 'a'", e.Message);
+        Assert.Empty(Directory.GetFiles(folder.Root));
+    }
+
+    [Fact]
     public void ModuleStateDictRoundTripGivesIdenticalOutputs()
     {
         using var scope = torch.NewDisposeScope();

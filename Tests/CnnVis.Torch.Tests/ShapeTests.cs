@@ -58,6 +58,8 @@ public class ShapeTests
         TensorAssert.Equal(new[] { 1.0, 4, 2, 5, 3, 6 }, new long[] { 3, 2 }, m.t());
         TensorAssert.Equal(new[] { 1.0, 4, 2, 5, 3, 6 }, new long[] { 3, 2 }, m.T);
         TensorAssert.Equal(new[] { 1.0, 4, 2, 5, 3, 6 }, new long[] { 3, 2 }, m.transpose(0, 1).contiguous());
+        // Reading a non-contiguous view copies its elements out in row-major order of the view.
+        Assert.Equal(new[] { 1.0, 4, 2, 5, 3, 6 }, m.t().data<double>());
     }
 
     [Fact]
