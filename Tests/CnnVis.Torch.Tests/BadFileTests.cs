@@ -93,6 +93,10 @@ public class BadFileTests
         File.WriteAllBytes(flippedPath, flipped);
         Assert.Contains("the data of pytorch_state_dict/data/0 is damaged (CRC-32 mismatch)", LoadFails(flippedPath).Message);
 
+        var headerOnly = folder.File("header-only.pt");
+        File.WriteAllBytes(headerOnly, "PK\x03\x04\0\0\0\0"u8.ToArray());
+        Assert.Contains("the zip directory is missing", LoadFails(headerOnly).Message);
+
         var garbage = new byte[512];
         new Random(5).NextBytes(garbage);
         "PK\x03\x04"u8.CopyTo(garbage);

@@ -404,12 +404,14 @@ void verify_zip_checksums(const char* data, int64_t nbytes) {
   auto n = static_cast<size_t>(nbytes);
   // The end-of-central-directory record (22 bytes plus a comment of up to 64 KiB) closes the file.
   size_t eocd = SIZE_MAX;
-  for (size_t k = n >= 22 ? n - 22 : SIZE_MAX; k != SIZE_MAX && k + 65557 >= n; --k) {
-    if (le32(b + k) == 0x06054b50) {
-      eocd = k;
-      break;
+  if (n >= 22) {
+    size_t lowest = n - 22 > 65535 ? n - 22 - 65535 : 0;
+    for (size_t k = n - 22 + 1; k-- > lowest;) {
+      if (le32(b + k) == 0x06054b50) {
+        eocd = k;
+        break;
+      }
     }
-    if (k == 0) break;
   }
   if (eocd == SIZE_MAX) corrupt("the zip directory is missing (the file is truncated)");
   uint32_t entries = le16(b + eocd + 10);
