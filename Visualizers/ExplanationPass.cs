@@ -124,85 +124,88 @@ public sealed class ExplanationPass
         if (step.Backward) leaf.requires_grad_(true);
 
         var kept = new Dictionary<string, Tensor>();
-        var hooks = new List<IDisposable>();
-        Tensor logits;
+        // The kept outputs are made by hooks, outside every dispose scope: they are freed here, whatever happens.
         try
         {
-            if (rule != ReluRule.Standard)
+            var hooks = new List<IDisposable>();
+            Tensor logits;
+            try
             {
-                Func<Tensor, Tensor> ruleRelu = rule == ReluRule.Guided ? torch.ops.guided_relu : torch.ops.deconv_relu;
-                Module.ForwardHook replace = (_, x, output) =>
+                if (rule != ReluRule.Standard)
                 {
-                    var replaced = ruleRelu(x);
-                    // Nothing reads the plain ReLU's output once it is replaced (a hook that keeps an output keeps an
-                    // alias), so it is freed now rather than at the end of the pass: peak memory stays a forward's.
-                    output.Dispose();
-                    return replaced;
-                };
-                foreach (var relu in model.modules().OfType<ReLU>()) hooks.Add(relu.register_forward_hook(replace));
+                    Func<Tensor, Tensor> ruleRelu = rule == ReluRule.Guided ? torch.ops.guided_relu : torch.ops.deconv_relu;
+                    Module.ForwardHook replace = (_, x, output) =>
+                    {
+                        var replaced = ruleRelu(x);
+                        // Nothing reads the plain ReLU's output once it is replaced (a hook that keeps an output keeps an
+                        // alias), so it is freed now rather than at the end of the pass: peak memory stays a forward's.
+                        output.Dispose();
+                        return replaced;
+                    };
+                    foreach (var relu in model.modules().OfType<ReLU>()) hooks.Add(relu.register_forward_hook(replace));
+                }
+                foreach (var layer in layers)
+                {
+                    // Registered after the ReLU hooks, so a kept ReLU layer keeps the replaced output.
+                    hooks.Add(model.get_submodule(layer).register_forward_hook((_, _, output) =>
+                    {
+                        if (kept.Remove(layer, out var earlier)) earlier.Dispose();
+                        kept[layer] = output.alias();
+                        return null;
+                    }));
+                }
+                logits = model.call(leaf);
             }
+            finally
+            {
+                foreach (var hook in hooks) hook.Dispose();
+            }
+
+            var shape = logits.shape;
+            if (shape.Length != 2 || shape[0] != input.size(0))
+                throw new InvalidOperationException($"{model.GetName()} returned shape [{string.Join(", ", shape)}] for {input.size(0)} images: explanations need logits [N, classes]");
+            classes ??= target.ClassesFor(logits);
             foreach (var layer in layers)
             {
-                // Registered after the ReLU hooks, so a kept ReLU layer keeps the replaced output.
-                hooks.Add(model.get_submodule(layer).register_forward_hook((_, _, output) =>
-                {
-                    if (kept.Remove(layer, out var earlier)) earlier.Dispose();
-                    kept[layer] = output.alias();
-                    return null;
-                }));
+                if (!kept.ContainsKey(layer)) throw new InvalidOperationException($"layer '{layer}' did not run in {model.GetName()}'s forward, so it cannot be explained");
             }
-            logits = model.call(leaf);
+
+            Tensor? inputGradient = null;
+            var layerGradients = new Dictionary<string, Tensor>();
+            if (step.Backward)
+            {
+                using var picked = logits.gather(1, classes.unsqueeze(1));
+                // Images do not interact in eval mode, so the gradient of the summed score is each image's own gradient.
+                using var score = picked.sum();
+                // Only what was asked for: without the input among them, the backward stops at the layers.
+                var wrt = new List<Tensor>();
+                if (step.InputGradient) wrt.Add(leaf);
+                wrt.AddRange(step.LayerGradients.Select(l => kept[l]));
+                var grads = torch.autograd.grad(new[] { score }, wrt, allow_unused: true);
+                var offset = 0;
+                if (step.InputGradient)
+                {
+                    inputGradient = grads[0] ?? throw new InvalidOperationException($"{model.GetName()}'s output does not depend on its input");
+                    offset = 1;
+                }
+                for (var k = 0; k < step.LayerGradients.Count; k++)
+                {
+                    var layer = step.LayerGradients[k];
+                    layerGradients[layer] = grads[k + offset]
+                        ?? throw new InvalidOperationException($"the target score does not depend on layer '{layer}', so it has no gradient there");
+                }
+            }
+
+            // Cut from the graph so the record holds values only and the graph is freed now.
+            var activations = kept.ToDictionary(kv => kv.Key, kv => kv.Value.detach());
+            var detachedLogits = logits.detach();
+            logits.Dispose();
+            leaf.Dispose();
+            return new PassRecord(rule, detachedLogits, inputGradient, activations, layerGradients);
         }
         finally
         {
-            foreach (var hook in hooks) hook.Dispose();
+            foreach (var output in kept.Values) output.Dispose();
         }
-
-        var shape = logits.shape;
-        if (shape.Length != 2 || shape[0] != input.size(0))
-            throw new InvalidOperationException($"{model.GetName()} returned shape [{string.Join(", ", shape)}] for {input.size(0)} images: explanations need logits [N, classes]");
-        classes ??= target.ClassesFor(logits);
-        foreach (var layer in layers)
-        {
-            if (!kept.ContainsKey(layer)) throw new InvalidOperationException($"layer '{layer}' did not run in {model.GetName()}'s forward, so it cannot be explained");
-        }
-
-        Tensor? inputGradient = null;
-        var layerGradients = new Dictionary<string, Tensor>();
-        if (step.Backward)
-        {
-            using var picked = logits.gather(1, classes.unsqueeze(1));
-            // Images do not interact in eval mode, so the gradient of the summed score is each image's own gradient.
-            using var score = picked.sum();
-            // Only what was asked for: without the input among them, the backward stops at the layers.
-            var wrt = new List<Tensor>();
-            if (step.InputGradient) wrt.Add(leaf);
-            wrt.AddRange(step.LayerGradients.Select(l => kept[l]));
-            var grads = torch.autograd.grad(new[] { score }, wrt, allow_unused: true);
-            var offset = 0;
-            if (step.InputGradient)
-            {
-                inputGradient = grads[0] ?? throw new InvalidOperationException($"{model.GetName()}'s output does not depend on its input");
-                offset = 1;
-            }
-            for (var k = 0; k < step.LayerGradients.Count; k++)
-            {
-                var layer = step.LayerGradients[k];
-                layerGradients[layer] = grads[k + offset]
-                    ?? throw new InvalidOperationException($"the target score does not depend on layer '{layer}', so it has no gradient there");
-            }
-        }
-
-        // Cut from the graph so the record holds values only and the graph is freed now.
-        var activations = new Dictionary<string, Tensor>();
-        foreach (var (layer, output) in kept)
-        {
-            activations[layer] = output.detach();
-            output.Dispose();
-        }
-        var detachedLogits = logits.detach();
-        logits.Dispose();
-        leaf.Dispose();
-        return new PassRecord(rule, detachedLogits, inputGradient, activations, layerGradients);
     }
 }

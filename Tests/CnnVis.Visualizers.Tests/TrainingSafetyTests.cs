@@ -162,6 +162,9 @@ public class TrainingSafetyTests
         Assert.Equal(baseline, Tensor.LiveCount);
         Assert.Throws<InvalidOperationException>(() => new ExplanationPass(new ExplanationMethod[] { new GradCam(), new ProbeMethod(throws: true) }).Run(model, x, PredictedClass.Instance));
         Assert.Equal(baseline, Tensor.LiveCount);
+        // Failing after the forward, with layer outputs kept by hooks (outside every dispose scope).
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GuidedGradCam().Explain(model, x, new ClassTarget(9)));
+        Assert.Equal(baseline, Tensor.LiveCount);
         var map = new GuidedGradCam().Explain(model, x, new ClassTarget(1));
         Assert.Equal(baseline + 1, Tensor.LiveCount);
         map.Dispose();
