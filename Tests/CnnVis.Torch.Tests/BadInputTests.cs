@@ -155,7 +155,11 @@ public class BadInputTests
         Assert.Throws<ObjectDisposedException>(() => torch.cat(new[] { other, t }));
         Assert.Throws<ObjectDisposedException>(() => t.backward());
         Assert.Throws<ObjectDisposedException>(() => torchvision.io.encode_png(t));
-        Assert.Throws<ObjectDisposedException>(() => torch.save(new Dictionary<string, Tensor> { ["t"] = t }, Path.GetTempFileName()));
+        using (var folder = Fixture.NewTempFolder())
+        {
+            Assert.Throws<ObjectDisposedException>(() => torch.save(new Dictionary<string, Tensor> { ["t"] = t }, folder.File("t.pt")));
+            Assert.Empty(Directory.GetFiles(folder.Root));
+        }
         // Disposing twice is harmless.
         t.Dispose();
         Assert.Equal(new[] { 1f, 1f }, other.data<float>());

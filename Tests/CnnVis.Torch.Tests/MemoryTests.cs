@@ -4,7 +4,7 @@ using F = CnnVis.Torch.torch.nn.functional;
 namespace CnnVis.Torch.Tests;
 
 /// <summary>Training and inference loops inside dispose scopes leave no native tensor behind.</summary>
-[Collection(LiveCountCollection.Name)]
+[Collection(SerialCollection.Name)]
 public class MemoryTests
 {
     /// <summary>The live count once garbage left by earlier tests has been finalized.</summary>
