@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CnnVis.Bench;
 
 /// <summary>Options every bench shares, parsed from the command line after the subcommand.</summary>
-internal sealed record BenchOptions(int Threads, string? OutDir, string Python, bool Quick)
+internal sealed record BenchOptions(int Threads, string? OutDir, string Python, bool Quick, int? Reps)
 {
     public const string DefaultPython = "/usr/bin/python3";
 
@@ -13,6 +13,7 @@ internal sealed record BenchOptions(int Threads, string? OutDir, string Python, 
         string? outDir = null;
         var python = DefaultPython;
         var quick = false;
+        int? reps = null;
         for (var k = 0; k < args.Length; k++)
         {
             switch (args[k])
@@ -31,11 +32,17 @@ internal sealed record BenchOptions(int Threads, string? OutDir, string Python, 
                 case "--quick":
                     quick = true;
                     break;
+                case "--reps":
+                    var r = Value(args, ref k);
+                    if (!int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0)
+                        throw new ArgumentException($"--reps needs a positive whole number, got '{r}'");
+                    reps = n;
+                    break;
                 default:
                     throw new ArgumentException($"unknown option '{args[k]}'");
             }
         }
-        return new BenchOptions(threads, outDir, python, quick);
+        return new BenchOptions(threads, outDir, python, quick, reps);
     }
 
     private static string Value(ReadOnlySpan<string> args, ref int k)

@@ -30,6 +30,7 @@ internal sealed class EngineBench : IBench
     public int Run(BenchContext context)
     {
         var s = context.Quick ? Quick : Full;
+        if (context.Options.Reps is { } reps) s = s with { Reps = reps, OverheadRuns = reps };
         var libtorch = torch.__version__;
         Console.WriteLine($"libtorch {libtorch}, {context.Threads} thread(s) on {Environment.ProcessorCount} core(s){(context.Quick ? ", quick run (figures are not measurements)" : "")}");
 
