@@ -108,16 +108,30 @@ public static partial class torch
 
     // ---- Factories ----
 
-    /// <summary>A tensor holding a copy of <paramref name="data"/> with the given shape (default: 1-D).</summary>
-    public static unsafe Tensor tensor<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape = default, bool requires_grad = false) where T : unmanaged
+    /// <summary>A 1-D tensor holding a copy of <paramref name="data"/>, or one shaped <paramref name="shape"/> when given.</summary>
+    public static Tensor tensor<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> shape = default, bool requires_grad = false) where T : unmanaged =>
+        shape.IsEmpty ? Create(data, [data.Length], requires_grad) : Create(data, shape, requires_grad);
+
+    /// <summary>
+    /// A tensor holding a copy of <paramref name="data"/>: 1-D when <paramref name="shape"/> is null (as PyTorch's
+    /// torch.tensor([..]) is, even for one element), 0-d for an empty shape, otherwise shaped as given.
+    /// </summary>
+    public static Tensor tensor<T>(T[] data, long[]? shape = null, bool requires_grad = false) where T : unmanaged =>
+        Create<T>(data, shape ?? [data.Length], requires_grad);
+
+    public static Tensor tensor(float value, bool requires_grad = false) => Create<float>([value], [], requires_grad);
+
+    public static Tensor tensor(double value, bool requires_grad = false) => Create<double>([value], [], requires_grad);
+
+    public static Tensor tensor(long value) => Create<long>([value], [], false);
+
+    private static unsafe Tensor Create<T>(ReadOnlySpan<T> data, ReadOnlySpan<long> dims, bool requires_grad) where T : unmanaged
     {
         NativeMethods.EnsureLoaded();
-        Span<long> dims = shape.IsEmpty && data.Length != 1 ? stackalloc long[] { data.Length } : stackalloc long[shape.Length];
-        if (!shape.IsEmpty) shape.CopyTo(dims);
         long count = 1;
         foreach (var d in dims)
         {
-            if (d < 0) throw new ArgumentException($"shape [{string.Join(", ", shape.ToArray())}] has a negative size");
+            if (d < 0) throw new ArgumentException($"shape [{string.Join(", ", dims.ToArray())}] has a negative size");
             count *= d;
         }
         if (count != data.Length)
@@ -132,15 +146,6 @@ public static partial class torch
         if (requires_grad) t.requires_grad = true;
         return t;
     }
-
-    public static Tensor tensor<T>(T[] data, long[]? shape = null, bool requires_grad = false) where T : unmanaged =>
-        tensor<T>((ReadOnlySpan<T>)data, shape ?? (data.Length == 1 ? Array.Empty<long>() : new long[] { data.Length }), requires_grad);
-
-    public static Tensor tensor(float value, bool requires_grad = false) => tensor<float>(new[] { value }, Array.Empty<long>(), requires_grad);
-
-    public static Tensor tensor(double value, bool requires_grad = false) => tensor<double>(new[] { value }, Array.Empty<long>(), requires_grad);
-
-    public static Tensor tensor(long value) => tensor<long>(new[] { value }, Array.Empty<long>());
 
     public static Tensor zeros(long[] size, ScalarType dtype = ScalarType.Float32, bool requires_grad = false) =>
         WithGrad(Ops.zeros.Call(size, dtype, OpArg.None, OpArg.None, OpArg.None), requires_grad);
