@@ -182,6 +182,21 @@ public abstract class Module : IDisposable
 
     public Module eval() => train(false);
 
+    /// <summary>
+    /// Lays every 4-D parameter and buffer out in <paramref name="format"/> in place (PyTorch's
+    /// <c>model.to(memory_format=...)</c>); channels-last lets oneDNN run convolutions without reordering.
+    /// </summary>
+    public Module to(MemoryFormat format)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        foreach (var t in parameters().Cast<Tensor>().Concat(buffers()))
+        {
+            if (t.Dimensions == 4) t.set_data(t.contiguous(format));
+        }
+        return this;
+    }
+
     /// <summary>Forgets every parameter's gradient (sets .grad to none, as PyTorch's default).</summary>
     public void zero_grad()
     {

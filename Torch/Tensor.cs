@@ -148,6 +148,20 @@ public partial class Tensor : IDisposable
         return new Tensor(r);
     }
 
+    /// <summary>Replaces this tensor's data with <paramref name="source"/>'s (PyTorch's <c>t.data = source</c>): same identity, new storage and layout.</summary>
+    public void set_data(Tensor source)
+    {
+        TorchException.ThrowIfFailed(NativeMethods.cv_tensor_set_data(Handle, source.Handle), "set_data");
+        GC.KeepAlive(source);
+    }
+
+    /// <summary>Whether the elements are laid out densely in <paramref name="format"/> order.</summary>
+    public bool is_contiguous(MemoryFormat format = MemoryFormat.Contiguous)
+    {
+        TorchException.ThrowIfFailed(NativeMethods.cv_tensor_is_contiguous(Handle, (int)format, out var v), "is_contiguous");
+        return v != 0;
+    }
+
     public void backward(Tensor? gradient = null, bool retain_graph = false, bool create_graph = false)
     {
         TorchException.ThrowIfFailed(NativeMethods.cv_backward(Handle, gradient?.Handle ?? IntPtr.Zero, retain_graph ? 1 : 0, create_graph ? 1 : 0), "backward");

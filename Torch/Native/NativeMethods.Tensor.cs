@@ -53,6 +53,12 @@ internal static unsafe partial class NativeMethods
     internal static partial int cv_tensor_alias(IntPtr t, out IntPtr result);
 
     [LibraryImport(Library)]
+    internal static partial int cv_tensor_set_data(IntPtr t, IntPtr src);
+
+    [LibraryImport(Library)]
+    internal static partial int cv_tensor_is_contiguous(IntPtr t, int format, out int value);
+
+    [LibraryImport(Library)]
     internal static partial int cv_tensor_item_double(IntPtr t, out double value);
 
     [LibraryImport(Library)]

@@ -53,6 +53,7 @@ public sealed class Trainer
         torch.manual_seed(options.Seed);
         var (train, validation) = OpenData(options);
         using var model = ModelZoo.Create(options.Model, train.Channels, train.ClassNames.Count);
+        if (options.ChannelsLast) model.to(MemoryFormat.ChannelsLast);
         using var optimizer = CreateOptimizer(options, model.parameters());
         if (resume is not null)
         {
@@ -128,7 +129,7 @@ public sealed class Trainer
                         using (var scope = torch.NewDisposeScope())
                         {
                             optimizer.zero_grad();
-                            var logits = model.call(batch.Images);
+                            var logits = model.call(Layout(batch.Images, options));
                             var lossTensor = torch.nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: options.LabelSmoothing);
                             loss = lossTensor.item<double>();
                             if (!double.IsFinite(loss))
@@ -154,7 +155,7 @@ public sealed class Trainer
                 skipBatches = 0;
                 clock.Stop();
                 var trainSeconds = clock.Elapsed;
-                lastEvaluation = Evaluate(model, validationLoader, epoch, context.Step, validation.ClassNames.Count);
+                lastEvaluation = Evaluate(model, validationLoader, epoch, context.Step, validation.ClassNames.Count, options.ChannelsLast);
                 var evaluation = lastEvaluation;
                 Notify(c => c.OnEvaluationEnd(context, evaluation), "OnEvaluationEnd");
                 var summary = new EpochSummary(epoch, context.Step, seen > 0 ? lossSum / seen : double.NaN, seen > 0 ? (double)correct / seen : 0,
@@ -171,7 +172,7 @@ public sealed class Trainer
     }
 
     /// <summary>Evaluates a model on a loader: loss, accuracy, per-class accuracy and every image's prediction.</summary>
-    public static Evaluation Evaluate(Module model, DataLoader loader, int epoch, long step, int numClasses)
+    public static Evaluation Evaluate(Module model, DataLoader loader, int epoch, long step, int numClasses, bool channelsLast = false)
     {
         var wasTraining = model.training;
         model.eval();
@@ -188,7 +189,7 @@ public sealed class Trainer
                 using (batch)
                 using (var scope = torch.NewDisposeScope())
                 {
-                    var logits = model.call(batch.Images);
+                    var logits = model.call(channelsLast ? batch.Images.contiguous(MemoryFormat.ChannelsLast) : batch.Images);
                     lossSum += torch.nn.functional.cross_entropy(logits, batch.Labels, reduction: Reduction.Sum).item<double>();
                     var (p, cls) = torch.softmax(logits, 1).max(1);
                     predictions.AddRange(cls.data<long>().Select(x => (int)x));
@@ -214,6 +215,9 @@ public sealed class Trainer
         return new Evaluation(epoch, step, labels.Count == 0 ? double.NaN : lossSum / labels.Count, accuracy, perClass,
             indices.ToArray(), labels.ToArray(), predictions.ToArray(), probabilities.ToArray());
     }
+
+    private static Tensor Layout(Tensor images, TrainingOptions options) =>
+        options.ChannelsLast ? images.contiguous(MemoryFormat.ChannelsLast) : images;
 
     private void Notify(Action<TrainingCallback> call, string hook)
     {

@@ -31,6 +31,29 @@ public class ModelZooTests
         Assert.Equal(activation.size(1), ((CnnVis.Torch.Modules.Linear)model.get_submodule(model.ClassifierLayer!)).InFeatures);
     }
 
+    [Theory]
+    [InlineData("fashionnet", 1, 28)]
+    [InlineData("resnet-small", 3, 32)]
+    public void ChannelsLastLayoutGivesTheSameOutputsAndGradients(string name, int channels, int size)
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(5);
+        using var plain = ModelZoo.Create(name, channels, 4);
+        torch.manual_seed(5);
+        using var nhwc = ModelZoo.Create(name, channels, 4);
+        nhwc.to(MemoryFormat.ChannelsLast);
+        Assert.True(((CnnVis.Torch.Modules.Conv2d)nhwc.modules().First(m => m is CnnVis.Torch.Modules.Conv2d)).weight.is_contiguous(MemoryFormat.ChannelsLast));
+        var x = torch.randn(new long[] { 3, channels, size, size });
+        var y = torch.tensor(new long[] { 0, 1, 3 });
+        var a = plain.call(x);
+        var b = nhwc.call(x.contiguous(MemoryFormat.ChannelsLast));
+        Assert.True(a.allclose(b, 1e-4, 1e-5));
+        torch.nn.functional.cross_entropy(a, y).backward();
+        torch.nn.functional.cross_entropy(b, y).backward();
+        foreach (var ((_, p), (_, q)) in plain.named_parameters().Zip(nhwc.named_parameters()))
+            Assert.True(p.grad!.allclose(q.grad!, 1e-3, 1e-5));
+    }
+
     [Fact]
     public void FashionNetHasPyTorchsKeysAndShapes()
     {

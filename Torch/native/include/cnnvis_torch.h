@@ -63,6 +63,9 @@ CV_API int cv_tensor_grad(cv_tensor t, cv_tensor* out, int32_t* defined);
 CV_API int cv_tensor_set_grad(cv_tensor t, cv_tensor grad_or_null);
 CV_API int cv_tensor_detach(cv_tensor t, cv_tensor* out);
 CV_API int cv_tensor_alias(cv_tensor t, cv_tensor* out);
+// Replaces t's data (storage, shape, strides) with src's, keeping t's identity: as PyTorch's `p.data = src`.
+CV_API int cv_tensor_set_data(cv_tensor t, cv_tensor src);
+CV_API int cv_tensor_is_contiguous(cv_tensor t, int32_t memory_format, int32_t* out);
 CV_API int cv_tensor_item_double(cv_tensor t, double* out);
 CV_API int cv_tensor_item_int64(cv_tensor t, int64_t* out);
 

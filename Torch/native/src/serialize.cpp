@@ -474,7 +474,7 @@ CV_API int cv_state_dict_save(const char* path, const char* const* names, const 
   for (auto k : c10::irange(n)) {
     std::string name(names[k]);
     CV_REQUIRE(!dict.contains(name), "duplicate state dict key '" + name + "'");
-    dict.insert(name, as_tensor(tensors[k]).detach().to(at::kCPU));
+    dict.insert(name, as_tensor(tensors[k]).detach().to(at::kCPU).contiguous());
   }
   auto bytes = torch::jit::pickle_save(c10::IValue(dict));
   std::ofstream f(path, std::ios::binary | std::ios::trunc);

@@ -137,6 +137,19 @@ CV_API int cv_tensor_detach(cv_tensor t, cv_tensor* out) {
   CV_CATCH
 }
 
+CV_API int cv_tensor_set_data(cv_tensor t, cv_tensor src) {
+  CV_TRY
+  as_tensor(t).set_data(as_tensor(src));
+  CV_CATCH
+}
+
+CV_API int cv_tensor_is_contiguous(cv_tensor t, int32_t memory_format, int32_t* out) {
+  CV_TRY
+  CV_REQUIRE(memory_format >= 0 && memory_format <= 3, "unknown memory format " + std::to_string(memory_format));
+  *out = as_tensor(t).is_contiguous(static_cast<c10::MemoryFormat>(memory_format)) ? 1 : 0;
+  CV_CATCH
+}
+
 CV_API int cv_tensor_alias(cv_tensor t, cv_tensor* out) {
   CV_TRY
   *out = new_handle(as_tensor(t));
