@@ -45,7 +45,7 @@ public sealed class ActivationMaximization(ActivationMaximizationSettings? setti
         if (lower is not null) image = torch.minimum(torch.maximum(image, lower), upper!);
         var firstMoment = torch.zeros_like(image);
         var secondMoment = torch.zeros_like(image);
-        var blur = Settings.BlurSigma > 0 ? GaussianKernel(Settings.BlurSigma, imageShape[0], image.dtype) : null;
+        var blur = Settings.BlurSigma > 0 ? GaussianBlur.Kernel(Settings.BlurSigma, imageShape[0], image.dtype) : null;
         const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
 
         for (var step = 1; step <= Settings.Steps; step++)
@@ -64,7 +64,7 @@ public sealed class ActivationMaximization(ActivationMaximizationSettings? setti
             var v = secondMoment / (1 - Math.Pow(beta2, step));
             var next = image + (m / (v.sqrt() + epsilon) * Settings.StepSize);
             if (Settings.Decay > 0) next = next * (1 - Settings.Decay);
-            if (blur is not null && step % Settings.BlurEvery == 0) next = Blur(next, blur);
+            if (blur is not null && step % Settings.BlurEvery == 0) next = GaussianBlur.Apply(next, blur);
             if (lower is not null) next = torch.minimum(torch.maximum(next, lower), upper!);
             // The previous image is freed now, not when the run ends: memory stays one step's whatever the step count.
             var previous = image;
@@ -93,34 +93,4 @@ public sealed class ActivationMaximization(ActivationMaximizationSettings? setti
     // Moves the image by (dy, dx) pixels with wrap-around, so nothing is lost and the shift can be undone exactly.
     private static Tensor Shift(Tensor images, int dy, int dx) =>
         dy == 0 && dx == 0 ? images.alias() : images.roll(new long[] { dy, dx }, new long[] { 2, 3 });
-
-    /// <summary>A normalised Gaussian, one copy per channel for a depthwise convolution: [C, 1, k, k] with k = 2⌈2σ⌉ + 1.</summary>
-    private static Tensor GaussianKernel(double sigma, long channels, ScalarType dtype)
-    {
-        var radius = (int)Math.Ceiling(2 * sigma);
-        var size = 2 * radius + 1;
-        var weights = new float[size * size];
-        double total = 0;
-        for (var y = -radius; y <= radius; y++)
-        {
-            for (var x = -radius; x <= radius; x++)
-            {
-                var w = Math.Exp(-(x * x + y * y) / (2 * sigma * sigma));
-                weights[(y + radius) * size + x + radius] = (float)w;
-                total += w;
-            }
-        }
-        for (var k = 0; k < weights.Length; k++) weights[k] = (float)(weights[k] / total);
-        using var kernel = torch.tensor(weights, new long[] { 1, 1, size, size });
-        using var repeated = kernel.repeat(channels, 1, 1, 1);
-        return repeated.to(dtype);
-    }
-
-    private static Tensor Blur(Tensor images, Tensor kernel)
-    {
-        var radius = kernel.size(3) / 2;
-        // Edges repeat outwards, so blurring does not darken the border towards zero.
-        using var padded = Op.Find("aten::replication_pad2d").Call(images, new[] { radius, radius, radius, radius });
-        return torch.nn.functional.conv2d(padded, kernel, groups: images.size(1));
-    }
 }

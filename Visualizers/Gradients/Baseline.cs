@@ -25,6 +25,16 @@ public sealed class Baseline
     public static Baseline Constant(double value) => new($"constant {value}", images => torch.full_like(images, value));
 
     /// <summary>
+    /// Each image blurred with a Gaussian of <paramref name="sigma"/> pixels: its colours without its detail, the
+    /// canvas insertion (Petsiuk et al.) reveals pixels on.
+    /// </summary>
+    public static Baseline Blurred(double sigma = 5)
+    {
+        if (!(sigma > 0) || !double.IsFinite(sigma)) throw new ArgumentOutOfRangeException(nameof(sigma), $"the blur's sigma must be positive, got {sigma}");
+        return new($"blurred (sigma {sigma})", images => GaussianBlur.Apply(images, sigma));
+    }
+
+    /// <summary>
     /// The caller's own baseline: [C, H, W] shared by all images, or [N, C, H, W] one per image. The caller keeps
     /// ownership of <paramref name="image"/> and must keep it alive while the baseline is used.
     /// </summary>

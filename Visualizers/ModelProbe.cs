@@ -1,7 +1,7 @@
 using CnnVis.Torch;
 using CnnVis.Torch.Modules;
 
-namespace CnnVis.Visualizers.Features;
+namespace CnnVis.Visualizers;
 
 /// <summary>
 /// Reads a model the way the feature visualizations need, leaving it as it was: eval mode while the probe lives
