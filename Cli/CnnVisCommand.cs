@@ -10,6 +10,7 @@ public static class CnnVisCommand
     {
         var root = new RootCommand("CnnVis: watch what a convolutional network looks at while it trains.");
         root.Subcommands.Add(TrainCommand.Build());
+        root.Subcommands.Add(ExplainCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(InfoCommand.Build());
         return root;

@@ -77,10 +77,9 @@ public static class TrainCommand
             if (outcome.LastCheckpoint is { } c) AnsiConsole.MarkupLine($"checkpoints: [blue]{Markup.Escape(Path.GetDirectoryName(c.Directory)!)}[/]");
             return outcome.Status == TrainingStatus.Completed || outcome.Status == TrainingStatus.Cancelled ? 0 : 1;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or TrainingFailedException or CnnVis.Torch.TorchException or CnnVis.Torch.StateDictMismatchException or UnauthorizedAccessException)
+        catch (Exception e) when (CliErrors.IsUserError(e))
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 2;
+            return CliErrors.Report(e);
         }
     }
 
