@@ -69,10 +69,7 @@ public sealed class ProbeSet : IDisposable
         }
         using var scope = torch.NewDisposeScope();
         var display = torch.tensor(pixels, new long[] { indices.Length, dataset.Channels, dataset.Height, dataset.Width });
-        var n = dataset.Normalization;
-        var mean = torch.tensor(n.Mean, new long[] { 1, n.Mean.Length, 1, 1 });
-        var std = torch.tensor(n.Std, new long[] { 1, n.Std.Length, 1, 1 });
-        var images = (display - mean) / std;
+        var images = dataset.Normalization.Apply(display);
         return new ProbeSet(dataset, indices, images.DetachFromDisposeScope(), display.DetachFromDisposeScope(), labels);
     }
 

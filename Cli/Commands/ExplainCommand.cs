@@ -151,10 +151,7 @@ public static class ExplainCommand
             pixels.Add(torch.nn.functional.interpolate(chw, [data.Height, data.Width]).clamp(0, 1));
         }
         var display = torch.cat(pixels.ToArray(), 0);
-        var n = data.Normalization;
-        var mean = torch.tensor(n.Mean, new long[] { 1, n.Mean.Length, 1, 1 });
-        var std = torch.tensor(n.Std, new long[] { 1, n.Std.Length, 1, 1 });
-        return (display, (display - mean) / std, null, r.Images.Select(f => Path.GetFileName(f)).ToArray());
+        return (display, data.Normalization.Apply(display), null, r.Images.Select(f => Path.GetFileName(f)).ToArray());
     }
 
     /// <summary>"0-15", "3,7,9" or "0-3,10" → indices, each checked against the dataset's size.</summary>

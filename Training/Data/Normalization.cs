@@ -1,3 +1,5 @@
+using CnnVis.Torch;
+
 namespace CnnVis.Training.Data;
 
 /// <summary>Per-channel mean and standard deviation: a pixel becomes (value − mean) / std.</summary>
@@ -51,6 +53,15 @@ public sealed record Normalization(float[] Mean, float[] Std)
             std[c] = (float)Math.Max(Math.Sqrt(Math.Max(sumSquares[c] / perChannel - m * m, 0)), 1e-3);
         }
         return new Normalization(mean, std);
+    }
+
+    /// <summary>Normalises a batch [N, C, H, W] of images in [0, 1] as the models see them; a new tensor the caller owns.</summary>
+    public Tensor Apply(Tensor images)
+    {
+        using var mean = torch.tensor(Mean, new long[] { 1, Mean.Length, 1, 1 });
+        using var std = torch.tensor(Std, new long[] { 1, Std.Length, 1, 1 });
+        using var centred = images - mean;
+        return centred / std;
     }
 
     public override string ToString() => $"mean [{string.Join(", ", Mean)}], std [{string.Join(", ", Std)}]";
