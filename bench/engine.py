@@ -11,6 +11,7 @@ Alone (without --serve) it runs a few repetitions of each and prints the figures
     /usr/bin/python3 bench/engine.py --threads 2
 """
 import argparse
+import ctypes
 import json
 import statistics
 import sys
@@ -80,10 +81,19 @@ def minor_faults():
     return int(stat[stat.rindex(")") + 2:].split()[7])
 
 
+def keep_freed_memory():
+    """The same glibc policy CnnVis.Bench sets with --keep-freed-memory (M_TRIM_THRESHOLD, M_MMAP_THRESHOLD)."""
+    libc = ctypes.CDLL("libc.so.6")
+    if libc.mallopt(-1, 2**31 - 1) != 1 or libc.mallopt(-3, 32 * 1024 * 1024) != 1:
+        raise RuntimeError("glibc's mallopt refused the trim or mmap threshold")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--serve", action="store_true", help="answer commands on stdin (what CnnVis.Bench uses)")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="diagnostic: glibc never trims the heap and serves blocks up to 32 MiB from it")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--channels", type=int, default=32)
     parser.add_argument("--size", type=int, default=28)
@@ -93,6 +103,8 @@ def main():
     parser.add_argument("--reps", type=int, default=7, help="repetitions (alone)")
     args = parser.parse_args()
 
+    if args.keep_freed_memory:
+        keep_freed_memory()
     torch.set_num_threads(args.threads)
     overhead = Overhead()
     blocks = {

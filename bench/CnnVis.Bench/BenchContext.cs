@@ -30,6 +30,7 @@ internal sealed class BenchContext
         var benchDir = FindBenchDir();
         var outDir = Path.GetFullPath(options.OutDir ?? Path.Combine(benchDir, "out"));
         Directory.CreateDirectory(outDir);
+        if (options.KeepFreedMemory) Malloc.KeepFreedMemory();
         torch.set_num_threads(options.Threads);
         if (torch.get_num_threads() != options.Threads)
             throw new InvalidOperationException($"libtorch runs {torch.get_num_threads()} threads after set_num_threads({options.Threads})");

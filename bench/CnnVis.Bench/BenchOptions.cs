@@ -3,7 +3,7 @@ using System.Globalization;
 namespace CnnVis.Bench;
 
 /// <summary>Options every bench shares, parsed from the command line after the subcommand.</summary>
-internal sealed record BenchOptions(int Threads, string? OutDir, string Python, bool Quick, int? Reps)
+internal sealed record BenchOptions(int Threads, string? OutDir, string Python, bool Quick, int? Reps, bool KeepFreedMemory)
 {
     public const string DefaultPython = "/usr/bin/python3";
 
@@ -14,6 +14,7 @@ internal sealed record BenchOptions(int Threads, string? OutDir, string Python, 
         var python = DefaultPython;
         var quick = false;
         int? reps = null;
+        var keepFreedMemory = false;
         for (var k = 0; k < args.Length; k++)
         {
             switch (args[k])
@@ -32,6 +33,9 @@ internal sealed record BenchOptions(int Threads, string? OutDir, string Python, 
                 case "--quick":
                     quick = true;
                     break;
+                case "--keep-freed-memory":
+                    keepFreedMemory = true;
+                    break;
                 case "--reps":
                     var r = Value(args, ref k);
                     if (!int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0)
@@ -42,7 +46,7 @@ internal sealed record BenchOptions(int Threads, string? OutDir, string Python, 
                     throw new ArgumentException($"unknown option '{args[k]}'");
             }
         }
-        return new BenchOptions(threads, outDir, python, quick, reps);
+        return new BenchOptions(threads, outDir, python, quick, reps, keepFreedMemory);
     }
 
     private static string Value(ReadOnlySpan<string> args, ref int k)

@@ -7,7 +7,7 @@ namespace CnnVis.Bench;
 /// <summary>
 /// The engine against PyTorch on the same libtorch: (a) the round trip of one tiny operator call, (b) the
 /// throughput of conv2d + batch_norm (training) + relu forward and backward, (c) memory over a long
-/// training loop. C# and PyTorch run one after the other, in alternating rounds, never at the same time.
+/// training loop. C# and PyTorch take turns repetition by repetition, never running at the same time.
 /// </summary>
 internal sealed class EngineBench : IBench
 {
@@ -32,7 +32,8 @@ internal sealed class EngineBench : IBench
         var s = context.Quick ? Quick : Full;
         if (context.Options.Reps is { } reps) s = s with { Reps = reps, OverheadRuns = reps };
         var libtorch = torch.__version__;
-        Console.WriteLine($"libtorch {libtorch}, {context.Threads} thread(s) on {Environment.ProcessorCount} core(s){(context.Quick ? ", quick run (figures are not measurements)" : "")}");
+        Console.WriteLine($"libtorch {libtorch}, {context.Threads} thread(s) on {Environment.ProcessorCount} core(s){(context.Quick ? ", quick run (figures are not measurements)" : "")}" +
+            (context.Options.KeepFreedMemory ? ", glibc keeping freed memory on both sides (diagnostic)" : ""));
 
         var csOverhead = new List<double>();
         var csOverheadScoped = new List<double>();
@@ -103,7 +104,7 @@ internal sealed class EngineBench : IBench
         var table = new Table("figure", "C#", "PyTorch", "C#/PyTorch", "target", "");
         table.Add("a + b, 1-element tensors (µs per call)", F(overhead, 2), F(pyOverheadUs, 2), F(overhead / pyOverheadUs, 2),
             $"< {F(OverheadTargetUs, 0)} µs", Mark(overhead < OverheadTargetUs));
-        table.Add("  same, freed by a dispose scope (µs)", F(csOverheadScoped.Count > 0 ? Measure.Median(csOverheadScoped) : double.NaN, 2), "", "", "", "");
+        table.Add("  same, freed by a dispose scope (µs)", F(Measure.Median(csOverheadScoped), 2), "", "", "", "");
         table.Add($"conv+bn+relu fwd+bwd, {s.Batch}x{s.Channels}x{s.Size}x{s.Size} (items/s)", F(csRate, 0), F(pyRate, 0), F(ratioOfMedians, 3), "", "");
         table.Add("  C#/PyTorch, median of paired repetitions", "", "", F(ratio, 3), $">= {F(RatioTarget, 1)}", Mark(ratio >= RatioTarget));
         table.Add("  minor page faults per step", F(Measure.Median(csFaults), 0), F(Measure.Median(pyFaults), 0), "", "", "");
@@ -125,6 +126,7 @@ internal sealed class EngineBench : IBench
         {
             ["bench"] = "engine",
             ["quick"] = context.Quick,
+            ["keep_freed_memory"] = context.Options.KeepFreedMemory,
             ["timestamp_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
             ["threads"] = context.Threads,
             ["cores"] = Environment.ProcessorCount,
@@ -134,8 +136,11 @@ internal sealed class EngineBench : IBench
             ["overhead_target_us"] = OverheadTargetUs,
             ["overhead_in_scope_us"] = Measure.Median(csOverheadScoped),
             ["pytorch_overhead_us"] = pyOverheadUs,
+            ["overhead_best_us"] = csOverhead.Min(),
+            ["pytorch_overhead_best_us"] = pyOverhead.Min(),
             ["ratio_vs_pytorch"] = ratio,
             ["ratio_target"] = RatioTarget,
+            ["ratio_definition"] = "median over repetitions of C# items/s / PyTorch items/s, each pair run back to back",
             ["ratio_of_medians"] = ratioOfMedians,
             ["csharp_items_per_s"] = csRate,
             ["pytorch_items_per_s"] = pyRate,
@@ -187,7 +192,7 @@ internal sealed class EngineBench : IBench
     {
         var reply = py.Ask(command);
         rates.Add((double?)reply["items_per_s"] ?? throw new InvalidOperationException($"engine.py answered '{command}' without items_per_s"));
-        faults.Add((double?)reply["minflt_per_step"] ?? double.NaN);
+        faults.Add((double?)reply["minflt_per_step"] ?? throw new InvalidOperationException($"engine.py answered '{command}' without minflt_per_step"));
     }
 
     /// <summary>Runs <paramref name="a"/> then <paramref name="b"/> on even turns, the other way round on odd ones.</summary>
@@ -292,9 +297,9 @@ internal sealed class EngineBench : IBench
 
         public void Step()
         {
-            // Each intermediate's handle is let go as soon as the next operator has it (the graph keeps
-            // what backward needs, and backward frees that), so memory is returned in the order PyTorch
-            // returns it; the scope catches anything else the step makes.
+            // Each intermediate's handle is let go as soon as the next operator has it, as Python drops
+            // its references: the graph keeps what backward needs and backward frees it, so the peak
+            // memory matches PyTorch's. The scope catches anything else the step makes.
             using var scope = torch.NewDisposeScope();
             var h = _conv.call(_x);
             var z = _bn.call(h);
@@ -388,9 +393,6 @@ internal sealed class EngineBench : IBench
         var liveEnd = Tensor.LiveCount;
         return new MemoryResult(rssStart, rssEnd, liveStart, liveEnd, stepMs, samples.ToArray(), lossStart, lossEnd);
     }
-
-    private static IEnumerable<double> Doubles(JsonObject o, string key) =>
-        o[key]?.AsArray().Select(v => (double)v!) ?? throw new InvalidOperationException($"the PyTorch figures have no '{key}'");
 
     private static JsonArray Array(IEnumerable<double> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
 

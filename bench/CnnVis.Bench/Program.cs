@@ -1,7 +1,7 @@
 using CnnVis.Bench;
 
 // CnnVis.Bench: benchmarks that run the PyTorch reference side by side on the same libtorch.
-//   CnnVis.Bench <bench|all> [--threads N] [--out DIR] [--python PATH] [--quick] [--reps N]
+//   CnnVis.Bench <bench|all> [--threads N] [--out DIR] [--python PATH] [--quick] [--reps N] [--keep-freed-memory]
 // A bench is one class implementing IBench; adding one means adding its file and a line below.
 IBench[] benches =
 [
@@ -54,7 +54,7 @@ return rc;
 
 static void PrintUsage(IEnumerable<IBench> benches)
 {
-    Console.Error.WriteLine("usage: CnnVis.Bench <bench|all> [--threads N] [--out DIR] [--python PATH] [--quick] [--reps N]");
+    Console.Error.WriteLine("usage: CnnVis.Bench <bench|all> [--threads N] [--out DIR] [--python PATH] [--quick] [--reps N] [--keep-freed-memory]");
     Console.Error.WriteLine("benches:");
     foreach (var b in benches) Console.Error.WriteLine($"  {b.Name,-10} {b.Description}");
     Console.Error.WriteLine("options:");
@@ -63,4 +63,5 @@ static void PrintUsage(IEnumerable<IBench> benches)
     Console.Error.WriteLine("  --python PATH  the Python that has torch (default: /usr/bin/python3)");
     Console.Error.WriteLine("  --quick        fewer iterations: a smoke run, not a measurement");
     Console.Error.WriteLine("  --reps N       timed repetitions per side (default: each bench's own)");
+    Console.Error.WriteLine("  --keep-freed-memory  diagnostic: glibc keeps freed memory (no heap trim) on both sides");
 }

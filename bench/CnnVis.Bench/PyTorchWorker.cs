@@ -38,6 +38,7 @@ internal sealed class PyTorchWorker : IDisposable
         start.ArgumentList.Add("--serve");
         start.ArgumentList.Add("--threads");
         start.ArgumentList.Add(context.Threads.ToString(CultureInfo.InvariantCulture));
+        if (context.Options.KeepFreedMemory) start.ArgumentList.Add("--keep-freed-memory");
         foreach (var a in args) start.ArgumentList.Add(a);
         // PyTorch's thread count comes from --threads alone, not from the caller's environment.
         start.Environment.Remove("OMP_NUM_THREADS");
