@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CnnVis.Torch;
@@ -50,7 +51,9 @@ internal sealed class BenchContext
     public string WriteJson(string name, JsonObject figures)
     {
         var path = Path.Combine(OutDir, name + ".json");
-        File.WriteAllText(path, figures.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
+        // Relaxed escaping keeps "+" and "µ" readable; the file is read by people and scripts, never embedded in HTML.
+        var options = new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        File.WriteAllText(path, figures.ToJsonString(options) + Environment.NewLine);
         return path;
     }
 }
