@@ -18,4 +18,7 @@ internal static partial class NativeMethods
 
     [LibraryImport(Library)]
     internal static partial int cv_cuda_is_available(out int available);
+
+    [LibraryImport(Library)]
+    internal static partial int cv_configure_allocator(long mmapThreshold, long trimThreshold);
 }

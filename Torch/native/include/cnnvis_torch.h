@@ -90,6 +90,10 @@ CV_API int cv_set_num_threads(int32_t n);
 CV_API int cv_get_num_threads(int32_t* out);
 CV_API int cv_version(const char** out);
 CV_API int cv_cuda_is_available(int32_t* out);
+// Keeps freed tensor memory in the process instead of handing it back to the system after every step
+// (glibc's default), so the next step does not page-fault it back in: mmap_threshold and trim_threshold
+// in bytes, as mallopt's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD.
+CV_API int cv_configure_allocator(int64_t mmap_threshold, int64_t trim_threshold);
 
 // State dicts in PyTorch's zip format (torch.save / torch.load).
 CV_API int cv_state_dict_save(const char* path, const char* const* names, const cv_tensor* tensors, int32_t n);

@@ -2,6 +2,8 @@
 #include <ATen/Context.h>
 #include <torch/version.h>
 
+#include <malloc.h>
+
 #include "errors.h"
 
 extern "C" {
@@ -28,6 +30,15 @@ CV_API int cv_get_num_threads(int32_t* out) {
 CV_API int cv_version(const char** out) {
   CV_TRY
   *out = TORCH_VERSION;
+  CV_CATCH
+}
+
+CV_API int cv_configure_allocator(int64_t mmap_threshold, int64_t trim_threshold) {
+  CV_TRY
+  CV_REQUIRE(mmap_threshold > 0 && mmap_threshold <= INT32_MAX, "mmap threshold must be between 1 byte and 2 GiB");
+  CV_REQUIRE(trim_threshold > 0 && trim_threshold <= INT32_MAX, "trim threshold must be between 1 byte and 2 GiB");
+  if (mallopt(M_MMAP_THRESHOLD, static_cast<int>(mmap_threshold)) != 1) throw std::runtime_error("mallopt(M_MMAP_THRESHOLD) failed");
+  if (mallopt(M_TRIM_THRESHOLD, static_cast<int>(trim_threshold)) != 1) throw std::runtime_error("mallopt(M_TRIM_THRESHOLD) failed");
   CV_CATCH
 }
 
