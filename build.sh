@@ -31,9 +31,17 @@ install_missing() {
 build() {
   install_missing "${PACKAGES[@]}"
   command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2; exit 1; }
+  # Nothing to do when no source changed since the last successful build: a ready machine costs seconds.
+  local stamp="$ROOT/Cli/bin/$CONFIG/.cnnvis-build-stamp"
+  if [ -f "$stamp" ] && [ -z "$(find "$ROOT" \( -path '*/bin' -o -path '*/obj' -o -path '*/build' -o -path '*/.git' -o -path '*/runs' -o -path '*/out' \) -prune -o \
+        -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sln' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' -o -name '*.razor' -o -name '*.css' -o -name '*.js' \) \
+        -newer "$stamp" -print -quit)" ]; then
+    return 0
+  fi
   # The native library is built by CnnVis.Torch's project (CMake, only when a native source changed).
   say "building (dotnet build -c $CONFIG)"
   dotnet build CnnVis.sln -c "$CONFIG" -nologo -v quiet -clp:NoSummary -p:TreatWarningsAsErrors=true
+  touch "$stamp"
 }
 
 cnnvis() { "$ROOT/Cli/bin/$CONFIG/net10.0/cnnvis" "$@"; }
