@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CnnVis.Torch;
+using static CnnVis.Bench.Format;
 
 namespace CnnVis.Bench;
 
@@ -68,17 +69,17 @@ internal sealed class EngineBench : IBench
             Console.WriteLine($"timing, C# and PyTorch in turn: {s.OverheadRuns} x {s.OverheadIterations} calls, then {s.Reps} x {s.Steps} conv steps per layout");
             for (var r = 0; r < s.OverheadRuns; r++)
             {
-                Pair(r,
+                Turns.Pair(r,
                     () => csOverhead.Add(overheadCall.RunUs(s.OverheadIterations)),
                     () => pyOverhead.Add(py.AskNumber($"overhead {s.OverheadIterations}", "us")));
                 csOverheadScoped.Add(overheadCall.RunInScopeUs(s.OverheadIterations));
             }
             for (var r = 0; r < s.Reps; r++)
             {
-                Pair(r,
+                Turns.Pair(r,
                     () => { csConv.Add(block.ItemsPerSecond(s.Steps)); csFaults.Add(block.FaultsPerStep); },
                     () => AskConv(py, $"conv {s.Steps}", pyConv, pyFaults));
-                Pair(r,
+                Turns.Pair(r,
                     () => { csConvCl.Add(blockCl.ItemsPerSecond(s.Steps)); csFaultsCl.Add(blockCl.FaultsPerStep); },
                     () => AskConv(py, $"conv-cl {s.Steps}", pyConvCl, pyFaultsCl));
             }
@@ -96,8 +97,8 @@ internal sealed class EngineBench : IBench
         // The headline ratio is the median of paired ratios: each C# repetition against the PyTorch one
         // run beside it. Where background load drifts (a shared machine) it is far steadier than the
         // ratio of the two medians, which is kept as well.
-        var ratio = Measure.Median(csConv.Zip(pyConv, (c, p) => c / p));
-        var ratioCl = Measure.Median(csConvCl.Zip(pyConvCl, (c, p) => c / p));
+        var ratio = Turns.MedianRatio(csConv, pyConv);
+        var ratioCl = Turns.MedianRatio(csConvCl, pyConvCl);
         var ratioOfMedians = csRate / pyRate;
         var ratioOfMediansCl = csRateCl / pyRateCl;
 
@@ -193,21 +194,6 @@ internal sealed class EngineBench : IBench
         var reply = py.Ask(command);
         rates.Add((double?)reply["items_per_s"] ?? throw new InvalidOperationException($"engine.py answered '{command}' without items_per_s"));
         faults.Add((double?)reply["minflt_per_step"] ?? throw new InvalidOperationException($"engine.py answered '{command}' without minflt_per_step"));
-    }
-
-    /// <summary>Runs <paramref name="a"/> then <paramref name="b"/> on even turns, the other way round on odd ones.</summary>
-    private static void Pair(int turn, Action a, Action b)
-    {
-        if (turn % 2 == 0)
-        {
-            a();
-            b();
-        }
-        else
-        {
-            b();
-            a();
-        }
     }
 
     /// <summary>`a + b` on 1-element tensors: the whole C# round trip of one small operator call.</summary>
@@ -393,12 +379,4 @@ internal sealed class EngineBench : IBench
         var liveEnd = Tensor.LiveCount;
         return new MemoryResult(rssStart, rssEnd, liveStart, liveEnd, stepMs, samples.ToArray(), lossStart, lossEnd);
     }
-
-    private static JsonArray Array(IEnumerable<double> values) => new(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
-
-    private static string Text(int v) => v.ToString(CultureInfo.InvariantCulture);
-
-    private static string F(double v, int digits) => v.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-    private static string Mark(bool met) => met ? "met" : "MISSED";
 }

@@ -32,14 +32,20 @@ internal static class Measure
     }
 
     /// <summary>The process's resident set (VmRSS in /proc/self/status), in MiB.</summary>
-    public static double RssMb()
+    public static double RssMb() => StatusMb("VmRSS");
+
+    /// <summary>The largest resident set the process has had so far (VmHWM in /proc/self/status), in MiB.</summary>
+    public static double PeakRssMb() => StatusMb("VmHWM");
+
+    private static double StatusMb(string field)
     {
+        var prefix = field + ":";
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
-            if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
-            var parts = line["VmRSS:".Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (!line.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var parts = line[prefix.Length..].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
             return long.Parse(parts[0], CultureInfo.InvariantCulture) / 1024.0;
         }
-        throw new InvalidOperationException("/proc/self/status has no VmRSS line");
+        throw new InvalidOperationException($"/proc/self/status has no {field} line");
     }
 }
