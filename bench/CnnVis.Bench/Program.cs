@@ -6,6 +6,7 @@ using CnnVis.Bench;
 IBench[] benches =
 [
     new EngineBench(),
+    new TrainBench(),
 ];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
