@@ -7,6 +7,7 @@ IBench[] benches =
 [
     new EngineBench(),
     new TrainBench(),
+    new ExplainBench(),
 ];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
