@@ -23,7 +23,8 @@ last conv + batch norm (128 channels, 7x7). Maps at the layer are upsampled bili
 
 CnnVis.Bench starts it with --serve; after loading the weights and probes and warming up it writes one JSON line,
 then answers each command on stdin with one JSON line:
-    time METHOD N    ms per call of METHOD, over N calls in a row        -> {"ms": ...}
+    time METHODS N   ms per call of METHODS (one name, or names joined by commas: one call of each in turn),
+                     over N calls in a row                                -> {"ms": ...}
     compare DIR      reads CnnVis's maps DIR/<method>.npy (and classes.npy, probes.npy), computes its own, and
                      gives the largest absolute difference per method after dividing each map by its largest
                      |value|                                             -> {"methods": {...}, ...}
@@ -279,11 +280,17 @@ def compare(explainer, probes, directory):
     return result
 
 
-def time_ms(explainer, probes, name, calls):
-    method = METHODS[name]
+def time_ms(explainer, probes, names, calls):
+    """ms per round of the methods called `names` (comma-separated), each run once per round, over `calls` rounds."""
+    methods = []
+    for name in names.split(","):
+        if name not in METHODS:
+            raise ValueError(f"unknown method '{name}'")
+        methods.append(METHODS[name])
     start = time.perf_counter()
     for _ in range(calls):
-        method(explainer, probes)
+        for method in methods:
+            method(explainer, probes)
     return (time.perf_counter() - start) / calls * 1e3
 
 
@@ -332,8 +339,6 @@ def main():
             if words[0] == "quit":
                 break
             if words[0] == "time":
-                if words[1] not in METHODS:
-                    raise ValueError(f"unknown method '{words[1]}'")
                 reply({"ms": time_ms(explainer, probes, words[1], int(words[2]))})
             elif words[0] == "compare":
                 reply(compare(explainer, probes, " ".join(words[1:])))

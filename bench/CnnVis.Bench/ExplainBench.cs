@@ -46,6 +46,9 @@ internal sealed class ExplainBench : IBench
         ["integrated-gradients"] = 2820, ["smoothgrad"] = 1220, ["occlusion"] = 3170,
     };
 
+    /// <summary>The timing key of the fused set: C#'s one pass, PyTorch's 8 calls in a row.</summary>
+    private const string FusedKey = "fused";
+
     public string Name => "explain";
 
     public string Description => "explanation maps on FashionNet vs PyTorch written from the papers: agreement, ms per method, the fused pass";
@@ -86,29 +89,42 @@ internal sealed class ExplainBench : IBench
         Console.WriteLine($"agreement: {s_compared.Length} methods in one CnnVis pass, their maps compared with PyTorch's");
         var agreement = Agreement(model, probes, py);
 
-        Console.WriteLine($"timing, C# and PyTorch in turn: {s.FastReps} x {s.FastCalls} calls per one-pass method, {s.SamplingReps} x 1 per sampling method");
+        // The training model's layout: what the monitor explains in the middle of a run (C# only, context).
+        using var channelsLast = new FashionNet();
+        Checkpoint.LoadWeights(weights, channelsLast);
+        channelsLast.to(MemoryFormat.ChannelsLast);
+        foreach (var name in s_sampling) TimeAlone(channelsLast, probes, alone[name], 1);
+        TimeFused(channelsLast, probes, fused, 1);
+
+        Console.WriteLine($"timing, C# and PyTorch in turn: {s.FastReps} x {s.FastCalls} calls per one-pass method and of the fused set, {s.SamplingReps} x 1 per sampling method");
         var csMs = new Dictionary<string, List<double>>();
         var pyMs = new Dictionary<string, List<double>>();
-        foreach (var name in s_fused.Concat(s_sampling))
+        var clMs = new Dictionary<string, List<double>>();
+        foreach (var name in s_fused.Concat(s_sampling).Append(FusedKey))
         {
+            var isFused = name == FusedKey;
             var sampling = s_sampling.Contains(name);
             var (count, calls) = sampling ? (s.SamplingReps, 1) : (s.FastReps, s.FastCalls);
             var (cs, pt) = (csMs[name] = new List<double>(), pyMs[name] = new List<double>());
+            var cl = sampling || isFused ? clMs[name] = new List<double>() : null;
+            // The fused set's PyTorch counterpart: the same 8 methods one call each, in a row.
+            var pyCommand = $"time {(isFused ? string.Join(",", s_fused) : name)} {calls}";
             for (var r = 0; r < count; r++)
             {
                 Turns.Pair(r,
-                    () => cs.Add(TimeAlone(model, probes, alone[name], calls)),
-                    () => pt.Add(py.AskNumber($"time {name} {calls}", "ms")));
+                    () =>
+                    {
+                        cs.Add(isFused ? TimeFused(model, probes, fused, calls) : TimeAlone(model, probes, alone[name], calls));
+                        cl?.Add(isFused ? TimeFused(channelsLast, probes, fused, calls) : TimeAlone(channelsLast, probes, alone[name], calls));
+                    },
+                    () => pt.Add(py.AskNumber(pyCommand, "ms")));
             }
-            Console.WriteLine($"  {name,-22} C# {F(Measure.Median(cs), 1),8} ms   PyTorch {F(Measure.Median(pt), 1),8} ms");
+            Console.WriteLine($"  {(isFused ? "fused set (8 methods)" : name),-22} C# {F(Measure.Median(cs), 1),8} ms   PyTorch {F(Measure.Median(pt), 1),8} ms" +
+                (cl is null ? "" : $"   C#, channels-last model {F(Measure.Median(cl), 1),8} ms"));
         }
-        // The fused pass runs on its own; its PyTorch counterpart is the sum of the methods' own calls, timed above.
-        var fusedMs = new List<double>();
-        for (var r = 0; r < s.FastReps; r++) fusedMs.Add(TimeFused(model, probes, fused, s.FastCalls));
-        Console.WriteLine($"  {"fused pass (8 methods)",-22} C# {F(Measure.Median(fusedMs), 1),8} ms");
         var loadEnd = LoadAverage();
 
-        Report(context, s, weights, pytorchVersion, agreement, csMs, pyMs, fusedMs, loadStart, loadEnd);
+        Report(context, s, weights, pytorchVersion, agreement, csMs, pyMs, clMs, loadStart, loadEnd);
         return 0;
     }
 
@@ -167,21 +183,25 @@ internal sealed class ExplainBench : IBench
     }
 
     private void Report(BenchContext context, Settings s, string weights, string pytorchVersion, JsonObject agreement,
-        Dictionary<string, List<double>> csMs, Dictionary<string, List<double>> pyMs, List<double> fusedMs, JsonArray loadStart, JsonArray loadEnd)
+        Dictionary<string, List<double>> csMs, Dictionary<string, List<double>> pyMs, Dictionary<string, List<double>> clMs,
+        JsonArray loadStart, JsonArray loadEnd)
     {
         var methods = agreement["methods"]?.AsObject() ?? throw new InvalidOperationException("explain.py's comparison holds no methods");
         double Difference(string name) =>
             (double?)methods[name]?["max_abs_difference"] ?? throw new InvalidOperationException($"explain.py compared no '{name}' maps");
         double Cs(string name) => Measure.Median(csMs[name]);
         double Py(string name) => Measure.Median(pyMs[name]);
+        double Cl(string name) => Measure.Median(clMs[name]);
 
-        var fusedCs = Measure.Median(fusedMs);
+        var fusedCs = Cs(FusedKey);
+        var pySet = Py(FusedKey);
+        // Each C# fused pass against the PyTorch round (8 calls) run beside it.
+        var fusedRatio = Turns.MedianRatio(pyMs[FusedKey], csMs[FusedKey]);
         var pySum = s_fused.Sum(Py);
         var csSum = s_fused.Sum(Cs);
-        var fusedRatio = pySum / fusedCs;
         var classAgreement = (double?)agreement["class_agreement"] ?? double.NaN;
 
-        var table = new Table("method", "C# ms", "PyTorch ms", "PyTorch/C#", "issue's ref ms", "ref/C#", "max |diff|", "target", "");
+        var table = new Table("method", "C# ms", "PyTorch ms", "PyTorch/C#", "C# CL model ms", "issue's ref ms", "ref/C#", "max |diff|", "target", "");
         foreach (var name in s_fused.Concat(s_sampling))
         {
             var sampling = s_sampling.Contains(name);
@@ -193,7 +213,7 @@ internal sealed class ExplainBench : IBench
             var met = true;
             if (required)
             {
-                targets.Add($"diff < {DifferenceTarget:0e0}");
+                targets.Add("diff < 1e-4");
                 met &= diff < DifferenceTarget;
             }
             if (sampling && hasRef)
@@ -201,19 +221,20 @@ internal sealed class ExplainBench : IBench
                 targets.Add($"ref/C# >= {F(ReferenceSpeedupTarget, 1)}");
                 met &= reference / Cs(name) >= ReferenceSpeedupTarget;
             }
-            table.Add(name, F(Cs(name), 1), F(Py(name), 1), F(Py(name) / Cs(name), 2),
+            table.Add(name, F(Cs(name), 1), F(Py(name), 1), F(Py(name) / Cs(name), 2), clMs.ContainsKey(name) ? F(Cl(name), 1) : "",
                 hasRef ? F(reference, 0) : "", hasRef ? F(reference / Cs(name), 2) : "",
                 compared ? diff.ToString("0.0e0", CultureInfo.InvariantCulture) : "(noise)",
                 string.Join(", ", targets), targets.Count > 0 ? Mark(met) : "");
         }
-        table.Add("8 one-pass methods, one call each", F(csSum, 1), F(pySum, 1), F(pySum / csSum, 2), "", "", "", "", "");
-        table.Add("  C#: the same 8 in one fused pass", F(fusedCs, 1), "", F(fusedRatio, 2), "", "", "", $"PyTorch/C# >= {F(FusedRatioTarget, 0)}",
-            Mark(fusedRatio >= FusedRatioTarget));
+        table.Add("the 8 above, one call each (sum)", F(csSum, 1), F(pySum, 1), F(pySum / csSum, 2), "", "", "", "", "", "");
+        table.Add("fused set: C# one pass, PyTorch 8 calls", F(fusedCs, 1), F(pySet, 1), F(fusedRatio, 2), F(Cl(FusedKey), 1), "", "", "",
+            $"PyTorch/C# >= {F(FusedRatioTarget, 0)}", Mark(fusedRatio >= FusedRatioTarget));
         Console.WriteLine();
         table.Print(Console.Out);
-        Console.WriteLine($"{s.Probes} probes; medians of {s.FastReps} repetitions ({s.FastCalls} calls each) per one-pass method and of {s.SamplingReps} per sampling method, " +
-            "C# and PyTorch taking turns. max |diff|: the largest absolute difference between CnnVis's and PyTorch's maps, each divided by its own largest |value|; " +
-            $"predicted classes agree on {F(classAgreement * 100, 1)} % of the probes. Load average {loadStart.ToJsonString()} before, {loadEnd.ToJsonString()} after.");
+        Console.WriteLine($"{s.Probes} probes; medians of {s.FastReps} repetitions ({s.FastCalls} calls each) per one-pass method and for the fused set, of {s.SamplingReps} per sampling method, " +
+            "C# and PyTorch taking turns; the fused set's PyTorch/C# is the median of the paired repetitions' ratios. " +
+            "C# CL model: the same weights in channels-last memory format, as the trainer keeps them (context). max |diff|: the largest absolute difference between CnnVis's and PyTorch's maps, " +
+            $"each divided by its own largest |value|; predicted classes agree on {F(classAgreement * 100, 1)} % of the probes. Load average {loadStart.ToJsonString()} before, {loadEnd.ToJsonString()} after.");
 
         JsonObject Medians(Func<string, double> of, IEnumerable<string> names) => new(names.Select(n => KeyValuePair.Create(n, (JsonNode?)JsonValue.Create(of(n)))));
         JsonObject Reps(Dictionary<string, List<double>> ms) => new(ms.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Format.Array(kv.Value))));
@@ -238,19 +259,29 @@ internal sealed class ExplainBench : IBench
             ["pytorch_ms"] = Medians(Py, all),
             ["reference_ms"] = Medians(n => s_reference[n], s_reference.Keys),
             ["csharp_fused_ms"] = fusedCs,
+            ["pytorch_fused_set_ms"] = pySet,
             ["fused_methods"] = new JsonArray(s_fused.Select(n => (JsonNode?)n).ToArray()),
             ["pytorch_sum_ms"] = pySum,
             ["csharp_sum_alone_ms"] = csSum,
             ["ratio_vs_pytorch"] = fusedRatio,
             ["ratio_target"] = FusedRatioTarget,
-            ["ratio_definition"] = "PyTorch's ms for the 8 fused-set methods run one call each, summed / C#'s ms for the same 8 in one ExplanationPass",
+            ["ratio_definition"] = "median over paired repetitions of PyTorch's ms for the 8 fused-set methods run one call each in a row / C#'s ms for the same 8 in one ExplanationPass",
+            ["ratio_of_sum_to_fused"] = pySum / fusedCs,
             ["speedup_vs_reference"] = Medians(n => s_reference[n] / Cs(n), withReference),
             ["speedup_vs_reference_target"] = ReferenceSpeedupTarget,
+            ["pytorch_speedup_vs_reference"] = Medians(n => s_reference[n] / Py(n), withReference),
             ["max_abs_difference"] = Medians(Difference, s_compared),
             ["max_abs_difference_target"] = DifferenceTarget,
             ["max_abs_difference_definition"] = "largest |a - b| over the probes' maps, each map divided by its own largest |value| (all-zero maps stay zero)",
             ["class_agreement"] = classAgreement,
             ["agreement"] = agreement.DeepClone(),
+            ["channels_last_model"] = new JsonObject
+            {
+                ["what"] = "C# only: the same weights in channels-last memory format (the trainer's layout, which the monitor explains), probes as above",
+                ["csharp_ms"] = Medians(Cl, clMs.Keys),
+                ["speedup_vs_reference"] = Medians(n => s_reference[n] / Cl(n), withReference),
+                ["reps_ms"] = Reps(clMs),
+            },
             ["settings"] = new JsonObject
             {
                 ["layer"] = "features.16 (the ReLU after the last conv + BN, 128 x 7 x 7)",
@@ -265,7 +296,6 @@ internal sealed class ExplainBench : IBench
             },
             ["csharp_reps_ms"] = Reps(csMs),
             ["pytorch_reps_ms"] = Reps(pyMs),
-            ["csharp_fused_reps_ms"] = Format.Array(fusedMs),
         };
         var path = context.WriteJson(Name, json);
         Console.WriteLine($"wrote {path}");
