@@ -33,6 +33,7 @@ internal sealed class EngineBench : IBench
         var s = context.Quick ? Quick : Full;
         if (context.Options.Reps is { } reps) s = s with { Reps = reps, OverheadRuns = reps };
         var libtorch = torch.__version__;
+        var loadStart = LoadAverage();
         Console.WriteLine($"libtorch {libtorch}, {context.Threads} thread(s) on {Environment.ProcessorCount} core(s){(context.Quick ? ", quick run (figures are not measurements)" : "")}" +
             (context.Options.KeepFreedMemory ? ", glibc keeping freed memory on both sides (diagnostic)" : ""));
 
@@ -131,6 +132,8 @@ internal sealed class EngineBench : IBench
             ["timestamp_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
             ["threads"] = context.Threads,
             ["cores"] = Environment.ProcessorCount,
+            ["load_average_start"] = loadStart,
+            ["load_average_end"] = LoadAverage(),
             ["libtorch_version"] = libtorch,
             ["pytorch_version"] = pytorchVersion,
             ["overhead_us"] = overhead,
