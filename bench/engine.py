@@ -10,15 +10,13 @@ up and warming up it writes one JSON line, then answers each command on stdin wi
 Alone (without --serve) it runs a few repetitions of each and prints the figures:
     /usr/bin/python3 bench/engine.py --threads 2
 """
-import argparse
-import ctypes
-import json
 import statistics
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
+
+from serving import apply_runtime, argument_parser, serve
 
 
 class Overhead:
@@ -81,19 +79,8 @@ def minor_faults():
     return int(stat[stat.rindex(")") + 2:].split()[7])
 
 
-def keep_freed_memory():
-    """The same glibc policy CnnVis.Bench sets with --keep-freed-memory (M_TRIM_THRESHOLD, M_MMAP_THRESHOLD)."""
-    libc = ctypes.CDLL("libc.so.6")
-    if libc.mallopt(-1, 2**31 - 1) != 1 or libc.mallopt(-3, 32 * 1024 * 1024) != 1:
-        raise RuntimeError("glibc's mallopt refused the trim or mmap threshold")
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--serve", action="store_true", help="answer commands on stdin (what CnnVis.Bench uses)")
-    parser.add_argument("--keep-freed-memory", action="store_true",
-                        help="diagnostic: glibc never trims the heap and serves blocks up to 32 MiB from it")
+    parser = argument_parser(__doc__)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--channels", type=int, default=32)
     parser.add_argument("--size", type=int, default=28)
@@ -103,9 +90,7 @@ def main():
     parser.add_argument("--reps", type=int, default=7, help="repetitions (alone)")
     args = parser.parse_args()
 
-    if args.keep_freed_memory:
-        keep_freed_memory()
-    torch.set_num_threads(args.threads)
+    apply_runtime(args)
     overhead = Overhead()
     blocks = {
         "conv": ConvBlock(args.batch, args.channels, args.size, channels_last=False),
@@ -127,28 +112,12 @@ def main():
             print(f"{name}: conv+bn+relu forward+backward {rate:.1f} items/s, {faults:.0f} minor page faults per step")
         return
 
-    def reply(obj):
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
+    def conv(block):
+        return lambda words: dict(zip(("items_per_s", "minflt_per_step"), block.run(int(words[0]))))
 
-    reply({"ready": True, "threads": torch.get_num_threads(), "torch_version": torch.__version__})
-    for line in sys.stdin:
-        words = line.split()
-        if not words:
-            continue
-        try:
-            if words[0] == "quit":
-                break
-            if words[0] == "overhead":
-                reply({"us": overhead.run_us(int(words[1]))})
-            elif words[0] in blocks:
-                rate, faults = blocks[words[0]].run(int(words[1]))
-                reply({"items_per_s": rate, "minflt_per_step": faults})
-            else:
-                reply({"error": f"unknown command '{words[0]}'"})
-        except Exception as e:  # the C# side reports it, naming the command
-            reply({"error": f"{type(e).__name__}: {e}"})
-
+    commands = {name: conv(block) for name, block in blocks.items()}
+    commands["overhead"] = lambda words: {"us": overhead.run_us(int(words[0]))}
+    serve({}, commands)
 
 if __name__ == "__main__":
     main()

@@ -32,8 +32,6 @@ then answers each command on stdin with one JSON line:
 Alone (without --serve) it times every method and prints the figures:
     /usr/bin/python3 bench/explain.py --threads 2 --weights Tests/CnnVis.Training.Tests/Fixtures/fashionnet_pytorch.pt
 """
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -44,7 +42,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from fashionnet import FashionNet, keep_freed_memory, normalise, read_split
+from fashionnet import FashionNet, normalise, read_split
+from serving import apply_runtime, argument_parser, serve
 
 LAYER = 16          # features.16: the ReLU after the last conv + BN
 IG_STEPS = 32
@@ -295,19 +294,13 @@ def time_ms(explainer, probes, names, calls):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--serve", action="store_true", help="answer commands on stdin (what CnnVis.Bench uses)")
-    parser.add_argument("--keep-freed-memory", action="store_true",
-                        help="diagnostic: glibc never trims the heap and serves blocks up to 32 MiB from it")
+    parser = argument_parser(__doc__)
     parser.add_argument("--weights", required=True, help="a FashionNet state_dict (.pt)")
     parser.add_argument("--probes", type=int, default=64, help="the first N Fashion-MNIST test images")
     parser.add_argument("--reps", type=int, default=5, help="repetitions per method (alone)")
     args = parser.parse_args()
 
-    if args.keep_freed_memory:
-        keep_freed_memory()
-    torch.set_num_threads(args.threads)
+    apply_runtime(args)
     torch.manual_seed(0)
     model = FashionNet()
     model.load_state_dict(torch.load(args.weights))
@@ -324,29 +317,12 @@ def main():
             print(f"{name:22} {ms:9.1f} ms")
         return
 
-    def reply(obj):
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
-
     with torch.no_grad():
         classes = model(probes).argmax(1).tolist()
-    reply({"ready": True, "threads": torch.get_num_threads(), "torch_version": torch.__version__, "classes": classes})
-    for line in sys.stdin:
-        words = line.split()
-        if not words:
-            continue
-        try:
-            if words[0] == "quit":
-                break
-            if words[0] == "time":
-                reply({"ms": time_ms(explainer, probes, words[1], int(words[2]))})
-            elif words[0] == "compare":
-                reply(compare(explainer, probes, " ".join(words[1:])))
-            else:
-                reply({"error": f"unknown command '{words[0]}'"})
-        except Exception as e:  # the C# side reports it, naming the command
-            reply({"error": f"{type(e).__name__}: {e}"})
-
+    serve({"classes": classes}, {
+        "time": lambda words: {"ms": time_ms(explainer, probes, words[0], int(words[1]))},
+        "compare": lambda words: compare(explainer, probes, " ".join(words)),
+    })
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,6 @@ FashionNet is imported from the script that made the test suite's PyTorch fixtur
 (Tests/CnnVis.Training.Tests/Fixtures/make_fashionnet_fixture.py), so the bench's reference model is that
 definition itself, not a copy that could drift from it.
 """
-import ctypes
 import gzip
 import importlib.util
 import os
@@ -48,13 +47,6 @@ def read_split(train, limit=0):
 def normalise(x):
     """Pixels in [0, 1] as FashionNet sees them: (x - 0.2860) / 0.3530."""
     return (x - MEAN) / STD
-
-
-def keep_freed_memory():
-    """The glibc policy CnnVis.Bench's --keep-freed-memory sets (M_TRIM_THRESHOLD, M_MMAP_THRESHOLD)."""
-    libc = ctypes.CDLL("libc.so.6")
-    if libc.mallopt(-1, 2**31 - 1) != 1 or libc.mallopt(-3, 32 * 1024 * 1024) != 1:
-        raise RuntimeError("glibc's mallopt refused the trim or mmap threshold")
 
 
 def rss_mb(field="VmRSS"):

@@ -17,15 +17,13 @@ on stdin with one JSON line:
 Alone (without --serve) it trains and evaluates a few epochs and prints the figures:
     /usr/bin/python3 bench/train.py --threads 2 --epochs 1
 """
-import argparse
-import json
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-from fashionnet import FashionNet, keep_freed_memory, normalise, read_split, rss_mb
+from fashionnet import FashionNet, normalise, read_split, rss_mb
+from serving import apply_runtime, argument_parser, serve
 
 
 class Run:
@@ -106,11 +104,7 @@ def check(run, path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--serve", action="store_true", help="answer commands on stdin (what CnnVis.Bench uses)")
-    parser.add_argument("--keep-freed-memory", action="store_true",
-                        help="diagnostic: glibc never trims the heap and serves blocks up to 32 MiB from it")
+    parser = argument_parser(__doc__)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -120,9 +114,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=1, help="epochs to train (alone)")
     args = parser.parse_args()
 
-    if args.keep_freed_memory:
-        keep_freed_memory()
-    torch.set_num_threads(args.threads)
+    apply_runtime(args)
     x, y = read_split(True, args.train_limit)
     test_x, test_y = read_split(False, args.test_limit)
     data = (normalise(x), y, normalise(test_x), test_y)
@@ -142,28 +134,11 @@ def main():
                   f"evaluation {f['eval_img_s']:.1f} img/s, accuracy {f['accuracy']:.4f}; RSS {f['rss_mb']:.0f} MiB")
         return
 
-    def reply(obj):
-        sys.stdout.write(json.dumps(obj) + "\n")
-        sys.stdout.flush()
-
-    reply({"ready": True, "threads": torch.get_num_threads(), "torch_version": torch.__version__,
-           "train_images": x.shape[0], "test_images": test_x.shape[0]})
-    for line in sys.stdin:
-        words = line.split(maxsplit=1)
-        if not words:
-            continue
-        try:
-            if words[0] == "quit":
-                break
-            if words[0] in ("epoch", "epoch-cl"):
-                reply(run_for(words[0]).epoch_and_evaluate())
-            elif words[0] == "check":
-                reply(check(run_for("epoch"), words[1].strip()))
-            else:
-                reply({"error": f"unknown command '{words[0]}'"})
-        except Exception as e:  # the C# side reports it, naming the command
-            reply({"error": f"{type(e).__name__}: {e}"})
-
+    serve({"train_images": x.shape[0], "test_images": test_x.shape[0]}, {
+        "epoch": lambda words: run_for("epoch").epoch_and_evaluate(),
+        "epoch-cl": lambda words: run_for("epoch-cl").epoch_and_evaluate(),
+        "check": lambda words: check(run_for("epoch"), words[0].strip()),
+    }, maxsplit=1)
 
 if __name__ == "__main__":
     main()
