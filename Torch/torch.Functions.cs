@@ -40,5 +40,14 @@ public static partial class torch
 
         /// <summary>Deconvnet ReLU: ReLU forward; backward passes the positive part of the gradient, whatever the input.</summary>
         public static Tensor deconv_relu(Tensor x) => Ops.deconv_relu.Call(x);
+
+        /// <summary>
+        /// relu(batch_norm(...)) as one operator (Torch/native/src/fused_ops.cpp): the same maths and the same running-statistics
+        /// update, with fewer passes over memory for 4-D float CPU tensors in either memory format (anything else is computed
+        /// by batch_norm then relu). The arguments are batch_norm's.
+        /// </summary>
+        public static Tensor batch_norm_relu(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight = null, Tensor? bias = null,
+            bool training = false, double momentum = 0.1, double eps = 1e-5) =>
+            Ops.batch_norm_relu.Call(input, weight, bias, running_mean, running_var, training, momentum, eps);
     }
 }

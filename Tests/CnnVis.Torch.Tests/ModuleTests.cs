@@ -1,3 +1,4 @@
+using static CnnVis.Torch.Tests.HandReference;
 using CnnVis.Torch.Modules;
 using F = CnnVis.Torch.torch.nn.functional;
 
@@ -127,6 +128,24 @@ public class ModuleTests
         dropout.eval();
         Assert.True(dropout.call(x).equal(x));
         Assert.Equal(0.3, dropout.P);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GlobalAveragePoolingMatchesAdaptiveAvgPool2dWithItsGradientInEitherLayout(bool channelsLast)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var gap = torch.nn.AdaptiveAvgPool2d(1);
+        var raw = torch.tensor(Numbers(2 * 3 * 4 * 5, 12), new long[] { 2, 3, 4, 5 });
+        var x = (channelsLast ? raw.contiguous(MemoryFormat.ChannelsLast) : raw).requires_grad_();
+        var y = gap.call(x);
+        TensorAssert.Close(F.adaptive_avg_pool2d(raw, new long[] { 1, 1 }), y, 1e-12);
+        var weights = torch.tensor(Numbers(6, 13), new long[] { 2, 3, 1, 1 });
+        var g = torch.autograd.grad(new[] { (y * weights).sum() }, new[] { x })[0]!;
+        // Each input element gets its channel's weight divided by H x W.
+        var w = TensorAssert.Values(weights);
+        TensorAssert.Close(Enumerable.Range(0, 120).Select(k => w[k / 20] / 20).ToArray(), g, 1e-12);
     }
 
     [Fact]

@@ -35,16 +35,29 @@ public sealed class BatchNorm2d : Module
     public Tensor? running_var => get_buffer("running_var");
     public Tensor? num_batches_tracked => get_buffer("num_batches_tracked");
 
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => Normalize(input, relu: false);
+
+    /// <summary>
+    /// relu(forward(input)) in one operator (torch.ops.batch_norm_relu): what Sequential runs for a BatchNorm2d followed by a
+    /// ReLU when neither has forward hooks. Same result and the same running-statistics update as the two modules.
+    /// </summary>
+    public Tensor forward_relu(Tensor input) => Normalize(input, relu: true);
+
+    private Tensor Normalize(Tensor input, bool relu)
     {
         if (input.Dimensions != 4)
             throw new ArgumentException($"BatchNorm2d expects a 4-D input [N, C, H, W], got shape [{string.Join(", ", input.shape)}]");
+        if (input.size(1) != NumFeatures)
+            throw new ArgumentException($"BatchNorm2d({NumFeatures}) expects {NumFeatures} channels, got input [{string.Join(", ", input.shape)}]");
         var useBatchStats = training || running_mean is null;
         if (training && num_batches_tracked is { } n)
         {
             using (torch.no_grad()) n.add_(1L);
         }
-        return torch.nn.functional.batch_norm(input, useBatchStats && !training ? null : running_mean, useBatchStats && !training ? null : running_var,
-            weight, bias, useBatchStats, Momentum, Eps);
+        var mean = useBatchStats && !training ? null : running_mean;
+        var variance = useBatchStats && !training ? null : running_var;
+        return relu
+            ? torch.ops.batch_norm_relu(input, mean, variance, weight, bias, useBatchStats, Momentum, Eps)
+            : torch.nn.functional.batch_norm(input, mean, variance, weight, bias, useBatchStats, Momentum, Eps);
     }
 }

@@ -19,15 +19,32 @@ public sealed class Sequential : Module
 
     public Module this[int index] => _layers[index];
 
+    /// <summary>
+    /// Whether a BatchNorm2d followed by a ReLU, neither with forward hooks, runs as one fused operator
+    /// (BatchNorm2d.forward_relu). On by default; the result is the same either way up to float rounding.
+    /// A hook on either module (a kept layer, a guided-backprop ReLU) runs that pair as two modules.
+    /// </summary>
+    public static bool FuseBatchNormRelu { get; set; } = true;
+
     public override Tensor forward(Tensor input)
     {
         if (_layers.Count == 0) return input.alias();
         // Intermediate results are freed as soon as the next layer has used them; the caller's input never is,
         // even when a layer or hook passes it through.
-        var x = _layers[0].call(input);
-        for (var k = 1; k < _layers.Count; k++)
+        var x = input;
+        for (var k = 0; k < _layers.Count; k++)
         {
-            var next = _layers[k].call(x);
+            Tensor next;
+            if (FuseBatchNormRelu && _layers[k] is BatchNorm2d bn && k + 1 < _layers.Count && _layers[k + 1] is ReLU relu
+                && bn.ForwardHookCount == 0 && relu.ForwardHookCount == 0)
+            {
+                next = bn.forward_relu(x);
+                k++;
+            }
+            else
+            {
+                next = _layers[k].call(x);
+            }
             if (!ReferenceEquals(next, x) && !ReferenceEquals(x, input)) x.Dispose();
             x = next;
         }
