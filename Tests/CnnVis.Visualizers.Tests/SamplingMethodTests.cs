@@ -1,4 +1,5 @@
 using CnnVis.Torch;
+using CnnVis.Torch.Modules;
 using CnnVis.Visualizers.ClassActivation;
 using CnnVis.Visualizers.Gradients;
 using CnnVis.Visualizers.Perturbation;
@@ -143,6 +144,42 @@ public class SamplingMethodTests
             using var expectedTensor = torch.tensor(expected.Select(v => (float)Math.Max(v, 0)).ToArray(), new long[] { 5, 5 });
             using var actual = map.select(0, i);
             Assertions.Close(expectedTensor, actual, 1e-5);
+        }
+    }
+
+    [Fact]
+    public void ScoreCamSendsNoMaskedImageForAChannelThatIsZeroEverywhere()
+    {
+        torch.manual_seed(49);
+        using var model = new PointwiseRelu();
+        // Filter 0 passes the (non-negative) input, filter 1 flips its sign: after the ReLU channel 1 is zero everywhere.
+        using (torch.no_grad()) ((Conv2d)model.Features[0]).weight.copy_(torch.tensor(new[] { 0.8f, -1.3f }, new long[] { 2, 1, 1, 1 }));
+        using var noise = torch.randn(new long[] { 3, 1, 4, 4 });
+        using var x = noise.abs() + 0.1;
+        long imagesSeen = 0;
+        using var counter = model.Features.register_forward_hook((_, input, _) => { imagesSeen += input.size(0); return null; });
+        var target = new ClassTarget(1);
+        using var map = new ScoreCam().Explain(model, x, target);
+        // One forward of the 3 images for the activations, then one masked image per image (channel 0's), none for channel 1.
+        Assert.Equal(6, imagesSeen);
+        model.eval();
+        for (var i = 0; i < 3; i++)
+        {
+            using var image = x.select(0, i);
+            var a = Assertions.Values(image).Select(p => 0.8 * p).ToArray();
+            double low = a.Min(), high = a.Max();
+            using var mask = torch.tensor(a.Select(v => (float)((v - low) / (high - low))).ToArray(), new long[] { 1, 1, 4, 4 });
+            using var masked = image.unsqueeze(0) * mask;
+            double probability;
+            using (torch.no_grad())
+            using (var logits = model.call(masked))
+            using (var p = torch.softmax(logits, 1))
+            {
+                probability = Assertions.Values(p)[1];
+            }
+            using var expected = torch.tensor(a.Select(v => (float)Math.Max(probability * v, 0)).ToArray(), new long[] { 4, 4 });
+            using var actual = map.select(0, i);
+            Assertions.Close(expected, actual, 1e-5);
         }
     }
 

@@ -5,8 +5,10 @@ namespace CnnVis.Visualizers.ClassActivation;
 /// <summary>
 /// Score-CAM (Wang et al., 2020): each channel's activation, upsampled to the input and scaled to [0, 1], masks
 /// the image, and the channel's weight is the target class's softmax probability on the masked image. Channels
-/// that are constant over the image mask nothing and get weight zero (as the authors' code skips them). Needs no
-/// gradient; the N × C masked images go through the model as many at a time as the pass's batch limit allows.
+/// that are constant over the image mask nothing and get weight zero (as the authors' code skips them), so their
+/// masked images are never made: after a ReLU many channels are all zero for a given image, and only the others go
+/// through the model. Needs no gradient; the masked images go through the model as many at a time as the pass's
+/// batch limit allows.
 /// </summary>
 public sealed class ScoreCam(string? layer = null) : CamMethod(layer)
 {
@@ -29,19 +31,23 @@ public sealed class ScoreCam(string? layer = null) : CamMethod(layer)
         var range = (flat.amax(new[] { 1L }) - flat.amin(new[] { 1L })).view(-1, 1, 1);
         var masks = ((upsampled - low) / range.clamp_min(1e-12)).unsqueeze(1); // [N·C, 1, H, W]
 
-        var weights = new List<Tensor>();
-        foreach (var chunk in new SampleChunks(images, channels, context.MaxBatch).All())
+        // Only channels that vary over their image make a mask; the rest keep weight zero.
+        var ranges = range.flatten().to(ScalarType.Float64).data<double>();
+        var kept = Enumerable.Range(0, ranges.Length).Where(k => ranges[k] > 0).Select(k => (long)k).ToArray();
+        var all = torch.zeros(new[] { images * channels }, x.dtype);
+        for (var start = 0; start < kept.Length; start += context.MaxBatch)
         {
-            var owner = chunk.ImageIndex();
-            var items = torch.arange(chunk.Start, chunk.Start + chunk.Count, 1, ScalarType.Int64);
+            var count = Math.Min(context.MaxBatch, kept.Length - start);
+            var items = torch.tensor(kept[start..(start + count)]);
+            var owners = new long[count];
+            for (var k = 0; k < count; k++) owners[k] = kept[start + k] / channels;
+            var owner = torch.tensor(owners, new[] { (long)count });
             var masked = x.index_select(0, owner) * masks.index_select(0, items);
             Tensor logits;
             using (torch.no_grad()) logits = context.Model.call(masked);
             var probabilities = torch.softmax(logits, 1);
-            weights.Add(probabilities.gather(1, context.Classes.index_select(0, owner).unsqueeze(1)).squeeze(1));
+            all.index_put_(new Tensor?[] { items }, probabilities.gather(1, context.Classes.index_select(0, owner).unsqueeze(1)).squeeze(1));
         }
-        var all = torch.cat(weights.ToArray()).view(images, channels);
-        var masksSomething = range.view(images, channels).gt(0);
-        return scope.MoveToOuter(torch.where(masksSomething, all, torch.zeros_like(all)).to(a.dtype));
+        return scope.MoveToOuter(all.view(images, channels).to(a.dtype));
     }
 }
