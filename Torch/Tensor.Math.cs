@@ -141,6 +141,20 @@ public partial class Tensor
     public Tensor roll(long[] shifts, long[] dims) => Ops.roll.Call(this, shifts, dims);
     public Tensor contiguous() => Ops.contiguous.Call(this, (long)MemoryFormat.Contiguous);
     public Tensor contiguous(MemoryFormat format) => Ops.contiguous.Call(this, (long)format);
+
+    /// <summary>
+    /// A copy with channels-last strides, which makes a convolution run in channels-last layout whatever its weights'
+    /// layout. Unlike contiguous(ChannelsLast), which returns the tensor itself when one channel (or a 1×1 image) makes
+    /// the two layouts the same memory, this always has channels-last strides. 4-D tensors only.
+    /// </summary>
+    public Tensor to_channels_last()
+    {
+        if (Dimensions != 4) throw new ArgumentException($"channels-last layout needs a 4-D [N, C, H, W] tensor, got shape [{string.Join(", ", shape)}]");
+        if (device.type != DeviceType.CPU) return contiguous(MemoryFormat.ChannelsLast);
+        var copy = torch.empty(shape, dtype, MemoryFormat.ChannelsLast);
+        copy.copy_(this);
+        return copy;
+    }
     public Tensor clone() => Ops.clone.Call(this);
     public Tensor to(ScalarType type) => Ops.to_dtype.Call(this, type);
     public Tensor to_type(ScalarType type) => to(type);

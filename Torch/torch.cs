@@ -156,6 +156,10 @@ public static partial class torch
     public static Tensor empty(long[] size, ScalarType dtype = ScalarType.Float32) =>
         Ops.empty_memory_format.Call(size, dtype, OpArg.None, OpArg.None, OpArg.None, OpArg.None);
 
+    /// <summary>An uninitialised tensor laid out in <paramref name="format"/> (channels-last strides even when C or H·W is 1).</summary>
+    public static Tensor empty(long[] size, ScalarType dtype, MemoryFormat format) =>
+        Ops.empty_memory_format.Call(size, dtype, OpArg.None, OpArg.None, OpArg.None, (long)format);
+
     public static Tensor full(long[] size, double value, ScalarType dtype = ScalarType.Float32) =>
         Ops.full.Call(size, value, dtype, OpArg.None, OpArg.None, OpArg.None);
 

@@ -149,6 +149,23 @@ public class ModuleTests
     }
 
     [Fact]
+    public void ToChannelsLastMakesAConvolutionRunChannelsLastEvenForOneInputChannel()
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = torch.randn(new long[] { 2, 1, 6, 6 });
+        using var conv = torch.nn.Conv2d(1, 4, 3, padding: 1);
+        // contiguous(ChannelsLast) hands back x itself (one channel: the same memory), and the convolution stays standard.
+        var standard = conv.call(x.contiguous(MemoryFormat.ChannelsLast));
+        Assert.True(standard.is_contiguous());
+        var copy = x.to_channels_last();
+        Assert.True(copy.equal(x));
+        var channelsLast = conv.call(copy);
+        Assert.True(channelsLast.is_contiguous(MemoryFormat.ChannelsLast) && !channelsLast.is_contiguous());
+        TensorAssert.Close(standard, channelsLast, 1e-5, 1e-5);
+        Assert.Throws<ArgumentException>(() => torch.randn(new long[] { 3, 4 }).to_channels_last());
+    }
+
+    [Fact]
     public void BatchNormModuleTracksStatisticsInTrainingAndUsesThemInEval()
     {
         using var scope = torch.NewDisposeScope();

@@ -7,7 +7,8 @@ namespace CnnVis.Visualizers.Perturbation;
 /// channels at once) and each pixel gets the drop of the target logit, f(x) − f(occluded x), averaged over the
 /// windows that cover it. The windows step by the stride, with one more window flush with the right and bottom
 /// edges when the stride does not reach them, so every pixel is covered. The N × windows occluded copies go
-/// through the model as many at a time as the pass's batch limit allows. Maps are [N, H, W].
+/// through the model as many at a time as the pass's batch limit allows, in channels-last layout (faster convolutions;
+/// the logits differ only by float rounding). Maps are [N, H, W].
 /// </summary>
 public sealed class Occlusion : ExplanationMethod
 {
@@ -63,7 +64,7 @@ public sealed class Occlusion : ExplanationMethod
             var mask = masks.index_select(0, chunk.SampleIndex());
             var occluded = (x.index_select(0, owner) * (1.0 - mask)) + (mask * Fill);
             Tensor logits;
-            using (torch.no_grad()) logits = context.Model.call(occluded);
+            using (torch.no_grad()) logits = context.Model.call(occluded.to_channels_last());
             var drop = clean.index_select(0, owner) - logits.gather(1, context.Classes.index_select(0, owner).unsqueeze(1)).squeeze(1);
             var spread = mask.squeeze(1) * drop.to(x.dtype).view(-1, 1, 1);
             sums = inner.MoveToOuter(Op.Find("aten::index_add").Call(sums, 0L, owner, spread, 1.0));
