@@ -68,6 +68,26 @@ public class FusedBatchNormReluTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void InEvaluationModeTheOutputIsBitForBitBatchNormThenRelu(bool channelsLast)
+    {
+        // Explanations compare with PyTorch's maps, and a ReLU that flips on one rounding changes a gradient path:
+        // the evaluation forward computes exactly what batch_norm's CPU kernel computes (x * alpha + beta with FMA).
+        using var scope = torch.NewDisposeScope();
+        foreach (var shape in new[] { new long[] { 8, 32, 14, 14 }, new long[] { 16, 128, 7, 7 }, new long[] { 4, 3, 5, 5 } })
+        {
+            var (x, w, b) = Inputs(shape, channelsLast, ScalarType.Float32, 51, requiresGrad: false);
+            var c = shape[1];
+            var mean = torch.tensor(Numbers((int)c, 52)).to(ScalarType.Float32);
+            var variance = (torch.tensor(Numbers((int)c, 53)).abs() * 4 + 0.01).to(ScalarType.Float32);
+            var fused = torch.ops.batch_norm_relu(x, mean, variance, w, b, false, 0.1, 1e-5);
+            var plain = F.batch_norm(x, mean, variance, w, b, false, 0.1, 1e-5).relu();
+            Assert.True(plain.equal(fused), $"[{string.Join(", ", shape)}]: largest difference {(plain - fused).abs().max().item<float>():R}");
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(Modes))]
     public void GradientsMatchFiniteDifferences(bool training, bool channelsLast)
     {

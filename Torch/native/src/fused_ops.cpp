@@ -79,25 +79,25 @@ CNNVIS_VECTOR_CLONES void cl_sum(const double* x, int64_t r0, int64_t r1, int64_
   cl_sum_block(x, r0, r1, C, center, acc, total);
 }
 
+// y = max(0, fma(x, alpha, beta)): batch_norm's own form (x * alpha + beta, one rounding), so in evaluation mode the
+// output is bit for bit what at::batch_norm then at::relu give on CPUs with FMA.
 template <typename T>
-inline void cl_apply_block(const T* x, T* y, int64_t r0, int64_t r1, int64_t C, const T* mean, const T* scale, const T* shift) {
+inline void cl_apply_block(const T* x, T* y, int64_t r0, int64_t r1, int64_t C, const T* alpha, const T* beta) {
   for (int64_t r = r0; r < r1; r++) {
     const T* xr = x + r * C;
     T* yr = y + r * C;
     for (int64_t c = 0; c < C; c++) {
-      T v = (xr[c] - mean[c]) * scale[c] + shift[c];
+      T v = std::fma(xr[c], alpha[c], beta[c]);
       yr[c] = v < T(0) ? T(0) : v;  // NaN stays NaN, as in relu
     }
   }
 }
 
-CNNVIS_VECTOR_CLONES void cl_apply(const float* x, float* y, int64_t r0, int64_t r1, int64_t C, const float* mean, const float* scale,
-                                   const float* shift) {
-  cl_apply_block(x, y, r0, r1, C, mean, scale, shift);
+CNNVIS_VECTOR_CLONES void cl_apply(const float* x, float* y, int64_t r0, int64_t r1, int64_t C, const float* alpha, const float* beta) {
+  cl_apply_block(x, y, r0, r1, C, alpha, beta);
 }
-CNNVIS_VECTOR_CLONES void cl_apply(const double* x, double* y, int64_t r0, int64_t r1, int64_t C, const double* mean, const double* scale,
-                                   const double* shift) {
-  cl_apply_block(x, y, r0, r1, C, mean, scale, shift);
+CNNVIS_VECTOR_CLONES void cl_apply(const double* x, double* y, int64_t r0, int64_t r1, int64_t C, const double* alpha, const double* beta) {
+  cl_apply_block(x, y, r0, r1, C, alpha, beta);
 }
 
 // Backward reductions: g = dy where y > 0 (0 elsewhere); s1 += g, s2 += g * (x - mean).
@@ -186,18 +186,16 @@ CNNVIS_VECTOR_CLONES void plane_sums(const double* x, int64_t len, double center
 }
 
 template <typename T>
-inline void plane_apply_block(const T* x, T* y, int64_t len, T mean, T scale, T shift) {
+inline void plane_apply_block(const T* x, T* y, int64_t len, T alpha, T beta) {
   for (int64_t i = 0; i < len; i++) {
-    T v = (x[i] - mean) * scale + shift;
+    T v = std::fma(x[i], alpha, beta);
     y[i] = v < T(0) ? T(0) : v;
   }
 }
 
-CNNVIS_VECTOR_CLONES void plane_apply(const float* x, float* y, int64_t len, float mean, float scale, float shift) {
-  plane_apply_block(x, y, len, mean, scale, shift);
-}
-CNNVIS_VECTOR_CLONES void plane_apply(const double* x, double* y, int64_t len, double mean, double scale, double shift) {
-  plane_apply_block(x, y, len, mean, scale, shift);
+CNNVIS_VECTOR_CLONES void plane_apply(const float* x, float* y, int64_t len, float alpha, float beta) { plane_apply_block(x, y, len, alpha, beta); }
+CNNVIS_VECTOR_CLONES void plane_apply(const double* x, double* y, int64_t len, double alpha, double beta) {
+  plane_apply_block(x, y, len, alpha, beta);
 }
 
 template <typename T>
@@ -271,18 +269,17 @@ std::vector<double> channel_sums(const at::Tensor& x, const Layout& L, const T* 
   return out;
 }
 
-// y = max(0, (x - mean) * scale + shift) per channel.
+// y = max(0, x * alpha + beta) per channel.
 template <typename T>
-void apply_relu(const at::Tensor& x, at::Tensor& y, const Layout& L, const std::vector<T>& mean, const std::vector<T>& scale,
-                const std::vector<T>& shift) {
+void apply_relu(const at::Tensor& x, at::Tensor& y, const Layout& L, const std::vector<T>& alpha, const std::vector<T>& beta) {
   const T* px = x.data_ptr<T>();
   T* py = y.data_ptr<T>();
   const int64_t C = L.c;
   if (L.channels_last) {
-    at::parallel_for(0, L.rows, 2048, [&](int64_t r0, int64_t r1) { cl_apply(px, py, r0, r1, C, mean.data(), scale.data(), shift.data()); });
+    at::parallel_for(0, L.rows, 2048, [&](int64_t r0, int64_t r1) { cl_apply(px, py, r0, r1, C, alpha.data(), beta.data()); });
   } else {
     at::parallel_for(0, L.n * C, 1, [&](int64_t k0, int64_t k1) {
-      for (int64_t k = k0; k < k1; k++) plane_apply(px + k * L.plane, py + k * L.plane, L.plane, mean[k % C], scale[k % C], shift[k % C]);
+      for (int64_t k = k0; k < k1; k++) plane_apply(px + k * L.plane, py + k * L.plane, L.plane, alpha[k % C], beta[k % C]);
     });
   }
 }
@@ -382,17 +379,18 @@ at::Tensor forward_kernel(const at::Tensor& x, const at::Tensor& weight, const a
     mean = to_doubles(*running_mean);
     auto var = to_doubles(*running_var);
     invstd.resize(C);
-    for (int64_t c = 0; c < C; c++) invstd[c] = 1.0 / std::sqrt(var[c] + eps);
+    // As batch_norm computes it: in the input's type.
+    for (int64_t c = 0; c < C; c++) invstd[c] = static_cast<double>(T(1) / std::sqrt(static_cast<T>(var[c]) + static_cast<T>(eps)));
   }
+  // alpha = invstd * w, beta = b - mean * alpha (one rounding), in the input's type, as batch_norm's CPU kernels do.
   auto w = to_doubles(weight), b = to_doubles(bias);
-  std::vector<T> m(C), scale(C), shift(C);
+  std::vector<T> alpha(C), beta(C);
   for (int64_t c = 0; c < C; c++) {
-    m[c] = static_cast<T>(mean[c]);
-    scale[c] = static_cast<T>(w[c] * invstd[c]);
-    shift[c] = static_cast<T>(b[c]);
+    alpha[c] = static_cast<T>(invstd[c]) * static_cast<T>(w[c]);
+    beta[c] = std::fma(-static_cast<T>(mean[c]), alpha[c], static_cast<T>(b[c]));
   }
   auto y = at::empty_like(x);
-  apply_relu<T>(x, y, L, m, scale, shift);
+  apply_relu<T>(x, y, L, alpha, beta);
   return y;
 }
 
