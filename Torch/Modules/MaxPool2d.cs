@@ -15,5 +15,9 @@ public sealed class MaxPool2d : Module
         _padding = new[] { padding, padding };
     }
 
+    public long[] KernelSize => (long[])_kernel.Clone();
+    public long[] Stride => (long[])_stride.Clone();
+    public long[] Padding => (long[])_padding.Clone();
+
     public override Tensor forward(Tensor input) => torch.nn.functional.max_pool2d(input, _kernel, _stride, _padding);
 }

@@ -8,13 +8,20 @@ namespace CnnVis.Visualizers.Perturbation;
 /// windows that cover it. The windows step by the stride, with one more window flush with the right and bottom
 /// edges when the stride does not reach them, so every pixel is covered. The N × windows occluded copies go
 /// through the model as many at a time as the pass's batch limit allows, in channels-last layout (faster convolutions;
-/// the logits differ only by float rounding). Maps are [N, H, W].
+/// the logits differ only by float rounding). By default the model's first local layers run only on the patch each
+/// window changes (<see cref="IncrementalOcclusion"/>). Maps are [N, H, W]; the pass reports
+/// "occlusion.incremental-layers", how many layers ran on patches.
 /// </summary>
 public sealed class Occlusion : ExplanationMethod
 {
-    public Occlusion(int window = 4, int stride = 2, double fill = 0) : this(window, window, stride, stride, fill) { }
+    public Occlusion(int window = 4, int stride = 2, double fill = 0, bool incremental = true) : this(window, window, stride, stride, fill, incremental) { }
 
-    public Occlusion(int windowHeight, int windowWidth, int strideY, int strideX, double fill = 0)
+    /// <param name="incremental">
+    /// Compute the model's first local layers (convolutions, batch norm, ReLUs, max-pools it applies one after another
+    /// to the input) only on the patch each window changes (<see cref="IncrementalOcclusion"/>); the maps are the
+    /// same up to float rounding. Models where that does not apply run whole forwards either way.
+    /// </param>
+    public Occlusion(int windowHeight, int windowWidth, int strideY, int strideX, double fill = 0, bool incremental = true)
     {
         if (windowHeight < 1 || windowWidth < 1) throw new ArgumentOutOfRangeException(nameof(windowHeight), $"the occluding window must be at least 1×1, got {windowHeight}×{windowWidth}");
         if (strideY < 1 || strideX < 1) throw new ArgumentOutOfRangeException(nameof(strideY), $"the stride must be at least 1, got {strideY}×{strideX}");
@@ -23,6 +30,7 @@ public sealed class Occlusion : ExplanationMethod
         StrideY = strideY;
         StrideX = strideX;
         Fill = fill;
+        Incremental = incremental;
     }
 
     public int WindowHeight { get; }
@@ -30,6 +38,7 @@ public sealed class Occlusion : ExplanationMethod
     public int StrideY { get; }
     public int StrideX { get; }
     public double Fill { get; }
+    public bool Incremental { get; }
 
     public override string Name => "occlusion";
 
@@ -51,32 +60,69 @@ public sealed class Occlusion : ExplanationMethod
         var x = context.Input;
         var shape = x.shape;
         long images = shape[0], height = shape[2], width = shape[3];
-        var masks = Windows(height, width).to(x.dtype);                  // [P, 1, H, W], 1 inside the window
+        var tops = Offsets(height, WindowHeight, StrideY);
+        var lefts = Offsets(width, WindowWidth, StrideX);
+        var masks = Windows(tops, lefts, height, width).to(x.dtype);      // [P, 1, H, W], 1 inside the window
         var positions = masks.size(0);
         var classes = context.Classes.unsqueeze(1);
-        var clean = context.Record(ReluRule.Standard).Logits.gather(1, classes).squeeze(1);
+        var cleanLogits = context.Record(ReluRule.Standard).Logits;
+        var clean = cleanLogits.gather(1, classes).squeeze(1);
+        using var engine = Incremental
+            ? IncrementalOcclusion.TryCreate(context.Model, x, cleanLogits, tops, lefts, WindowHeight, WindowWidth)
+            : null;
+        var incremental = engine;
 
         var sums = torch.zeros(new[] { images, height, width }, x.dtype);
         foreach (var chunk in new SampleChunks(images, positions, context.MaxBatch).All())
         {
             using var inner = torch.NewDisposeScope();
             var owner = chunk.ImageIndex();
-            var mask = masks.index_select(0, chunk.SampleIndex());
+            var sample = chunk.SampleIndex();
+            var mask = masks.index_select(0, sample);
             var occluded = (x.index_select(0, owner) * (1.0 - mask)) + (mask * Fill);
             Tensor logits;
-            using (torch.no_grad()) logits = context.Model.call(occluded.to_channels_last());
+            if (incremental is null)
+            {
+                using (torch.no_grad()) logits = context.Model.call(occluded.to_channels_last());
+            }
+            else
+            {
+                var owners = owner.data<long>();
+                var samples = sample.data<long>();
+                var windowTops = samples.Select(p => tops[(int)(p / lefts.Count)]).ToArray();
+                var windowLefts = samples.Select(p => lefts[(int)(p % lefts.Count)]).ToArray();
+                logits = incremental.Logits(owners, windowTops, windowLefts, Fill, x.dtype);
+                if (chunk.Start == 0 && !AgreesWithWholeForwards(context.Model, occluded, logits))
+                {
+                    // A model the patches do not fit after all: whole forwards from here on.
+                    incremental = null;
+                    using (torch.no_grad()) logits = context.Model.call(occluded.to_channels_last());
+                }
+            }
             var drop = clean.index_select(0, owner) - logits.gather(1, context.Classes.index_select(0, owner).unsqueeze(1)).squeeze(1);
             var spread = mask.squeeze(1) * drop.to(x.dtype).view(-1, 1, 1);
             sums = inner.MoveToOuter(Op.Find("aten::index_add").Call(sums, 0L, owner, spread, 1.0));
         }
+        // How many of the model's first layers ran on patches (0: whole forwards), as "occlusion.incremental-layers".
+        context.Report(this, "incremental-layers", scope.MoveToOuter(torch.tensor((long)(incremental?.Layers ?? 0))));
         var coverage = masks.sum(0);                                          // [1, H, W]: windows over each pixel
         return scope.MoveToOuter(sums / coverage);
     }
 
-    private Tensor Windows(long height, long width)
+    // The first few occluded copies through whole forwards: the patched logits must be theirs up to float rounding.
+    private static bool AgreesWithWholeForwards(Module model, Tensor occluded, Tensor logits)
     {
-        var tops = Offsets(height, WindowHeight, StrideY);
-        var lefts = Offsets(width, WindowWidth, StrideX);
+        using var scope = torch.NewDisposeScope();
+        var count = Math.Min(4, occluded.size(0));
+        Tensor expected;
+        using (torch.no_grad()) expected = model.call(occluded.narrow(0, 0, count).to_channels_last());
+        var scale = Math.Max(1e-6, expected.abs().max().item<float>());
+        var difference = (logits.narrow(0, 0, count) - expected).abs().max().item<float>();
+        return difference <= 1e-4 * scale;
+    }
+
+    private Tensor Windows(IReadOnlyList<long> tops, IReadOnlyList<long> lefts, long height, long width)
+    {
         var masks = torch.zeros(new long[] { tops.Count * lefts.Count, 1, height, width });
         var k = 0L;
         foreach (var top in tops)
