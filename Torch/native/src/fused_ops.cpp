@@ -79,25 +79,28 @@ CNNVIS_VECTOR_CLONES void cl_sum(const double* x, int64_t r0, int64_t r1, int64_
   cl_sum_block(x, r0, r1, C, center, acc, total);
 }
 
-// y = max(0, fma(x, alpha, beta)): batch_norm's own form (x * alpha + beta, one rounding), so in evaluation mode the
-// output is bit for bit what at::batch_norm then at::relu give on CPUs with FMA.
+// y = max(0, fma(x - center, alpha, beta)). In evaluation mode center is 0 and this is batch_norm's own form
+// (x * alpha + beta, one rounding): bit for bit what at::batch_norm then at::relu give on CPUs with FMA. In training
+// the batch mean is subtracted first, which keeps precision when the mean is large against the spread.
 template <typename T>
-inline void cl_apply_block(const T* x, T* y, int64_t r0, int64_t r1, int64_t C, const T* alpha, const T* beta) {
+inline void cl_apply_block(const T* x, T* y, int64_t r0, int64_t r1, int64_t C, const T* center, const T* alpha, const T* beta) {
   for (int64_t r = r0; r < r1; r++) {
     const T* xr = x + r * C;
     T* yr = y + r * C;
     for (int64_t c = 0; c < C; c++) {
-      T v = std::fma(xr[c], alpha[c], beta[c]);
+      T v = std::fma(xr[c] - center[c], alpha[c], beta[c]);
       yr[c] = v < T(0) ? T(0) : v;  // NaN stays NaN, as in relu
     }
   }
 }
 
-CNNVIS_VECTOR_CLONES void cl_apply(const float* x, float* y, int64_t r0, int64_t r1, int64_t C, const float* alpha, const float* beta) {
-  cl_apply_block(x, y, r0, r1, C, alpha, beta);
+CNNVIS_VECTOR_CLONES void cl_apply(const float* x, float* y, int64_t r0, int64_t r1, int64_t C, const float* center, const float* alpha,
+                                   const float* beta) {
+  cl_apply_block(x, y, r0, r1, C, center, alpha, beta);
 }
-CNNVIS_VECTOR_CLONES void cl_apply(const double* x, double* y, int64_t r0, int64_t r1, int64_t C, const double* alpha, const double* beta) {
-  cl_apply_block(x, y, r0, r1, C, alpha, beta);
+CNNVIS_VECTOR_CLONES void cl_apply(const double* x, double* y, int64_t r0, int64_t r1, int64_t C, const double* center, const double* alpha,
+                                   const double* beta) {
+  cl_apply_block(x, y, r0, r1, C, center, alpha, beta);
 }
 
 // Backward reductions: g = dy where y > 0 (0 elsewhere); s1 += g, s2 += g * (x - mean).
@@ -186,16 +189,18 @@ CNNVIS_VECTOR_CLONES void plane_sums(const double* x, int64_t len, double center
 }
 
 template <typename T>
-inline void plane_apply_block(const T* x, T* y, int64_t len, T alpha, T beta) {
+inline void plane_apply_block(const T* x, T* y, int64_t len, T center, T alpha, T beta) {
   for (int64_t i = 0; i < len; i++) {
-    T v = std::fma(x[i], alpha, beta);
+    T v = std::fma(x[i] - center, alpha, beta);
     y[i] = v < T(0) ? T(0) : v;
   }
 }
 
-CNNVIS_VECTOR_CLONES void plane_apply(const float* x, float* y, int64_t len, float alpha, float beta) { plane_apply_block(x, y, len, alpha, beta); }
-CNNVIS_VECTOR_CLONES void plane_apply(const double* x, double* y, int64_t len, double alpha, double beta) {
-  plane_apply_block(x, y, len, alpha, beta);
+CNNVIS_VECTOR_CLONES void plane_apply(const float* x, float* y, int64_t len, float center, float alpha, float beta) {
+  plane_apply_block(x, y, len, center, alpha, beta);
+}
+CNNVIS_VECTOR_CLONES void plane_apply(const double* x, double* y, int64_t len, double center, double alpha, double beta) {
+  plane_apply_block(x, y, len, center, alpha, beta);
 }
 
 template <typename T>
@@ -269,17 +274,18 @@ std::vector<double> channel_sums(const at::Tensor& x, const Layout& L, const T* 
   return out;
 }
 
-// y = max(0, x * alpha + beta) per channel.
+// y = max(0, (x - center) * alpha + beta) per channel.
 template <typename T>
-void apply_relu(const at::Tensor& x, at::Tensor& y, const Layout& L, const std::vector<T>& alpha, const std::vector<T>& beta) {
+void apply_relu(const at::Tensor& x, at::Tensor& y, const Layout& L, const std::vector<T>& center, const std::vector<T>& alpha,
+                const std::vector<T>& beta) {
   const T* px = x.data_ptr<T>();
   T* py = y.data_ptr<T>();
   const int64_t C = L.c;
   if (L.channels_last) {
-    at::parallel_for(0, L.rows, 2048, [&](int64_t r0, int64_t r1) { cl_apply(px, py, r0, r1, C, alpha.data(), beta.data()); });
+    at::parallel_for(0, L.rows, 2048, [&](int64_t r0, int64_t r1) { cl_apply(px, py, r0, r1, C, center.data(), alpha.data(), beta.data()); });
   } else {
     at::parallel_for(0, L.n * C, 1, [&](int64_t k0, int64_t k1) {
-      for (int64_t k = k0; k < k1; k++) plane_apply(px + k * L.plane, py + k * L.plane, L.plane, alpha[k % C], beta[k % C]);
+      for (int64_t k = k0; k < k1; k++) plane_apply(px + k * L.plane, py + k * L.plane, L.plane, center[k % C], alpha[k % C], beta[k % C]);
     });
   }
 }
@@ -361,8 +367,8 @@ at::Tensor forward_kernel(const at::Tensor& x, const at::Tensor& weight, const a
     TORCH_CHECK(count > 1, "batch_norm_relu: expected more than 1 value per channel when training, got input size ", x.sizes());
     mean = channel_sums<T>(x, L, static_cast<const T*>(nullptr));
     for (auto& m : mean) m /= static_cast<double>(count);
-    std::vector<T> center(mean.begin(), mean.end());
-    auto sq = channel_sums<T>(x, L, center.data());
+    std::vector<T> centered(mean.begin(), mean.end());
+    auto sq = channel_sums<T>(x, L, centered.data());
     invstd.resize(C);
     std::vector<double> unbiased(C);
     for (int64_t c = 0; c < C; c++) {
@@ -382,15 +388,22 @@ at::Tensor forward_kernel(const at::Tensor& x, const at::Tensor& weight, const a
     // As batch_norm computes it: in the input's type.
     for (int64_t c = 0; c < C; c++) invstd[c] = static_cast<double>(T(1) / std::sqrt(static_cast<T>(var[c]) + static_cast<T>(eps)));
   }
-  // alpha = invstd * w, beta = b - mean * alpha (one rounding), in the input's type, as batch_norm's CPU kernels do.
   auto w = to_doubles(weight), b = to_doubles(bias);
-  std::vector<T> alpha(C), beta(C);
+  std::vector<T> center(C, T(0)), alpha(C), beta(C);
   for (int64_t c = 0; c < C; c++) {
-    alpha[c] = static_cast<T>(invstd[c]) * static_cast<T>(w[c]);
-    beta[c] = std::fma(-static_cast<T>(mean[c]), alpha[c], static_cast<T>(b[c]));
+    if (training) {
+      // (x - mean) * (w * invstd) + b.
+      center[c] = static_cast<T>(mean[c]);
+      alpha[c] = static_cast<T>(w[c] * invstd[c]);
+      beta[c] = static_cast<T>(b[c]);
+    } else {
+      // alpha = invstd * w, beta = b - mean * alpha (one rounding), in the input's type, as batch_norm's CPU kernels do.
+      alpha[c] = static_cast<T>(invstd[c]) * static_cast<T>(w[c]);
+      beta[c] = std::fma(-static_cast<T>(mean[c]), alpha[c], static_cast<T>(b[c]));
+    }
   }
   auto y = at::empty_like(x);
-  apply_relu<T>(x, y, L, alpha, beta);
+  apply_relu<T>(x, y, L, center, alpha, beta);
   return y;
 }
 
