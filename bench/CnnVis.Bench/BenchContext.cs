@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -45,6 +46,34 @@ internal sealed class BenchContext
             if (File.Exists(Path.Combine(dir.FullName, "CnnVis.Bench", "CnnVis.Bench.csproj"))) return dir.FullName;
         }
         throw new DirectoryNotFoundException($"bench/ was not found above {AppContext.BaseDirectory}: run the bench from the repository (bench/run.sh)");
+    }
+
+    /// <summary>
+    /// A bench's figures behind the fields every bench/out/*.json starts with (bench, quick, thread and core counts,
+    /// load averages, libtorch and PyTorch versions), in that order.
+    /// </summary>
+    public JsonObject Figures(string bench, JsonArray loadStart, JsonArray loadEnd, string pytorchVersion, JsonObject figures)
+    {
+        var json = new JsonObject
+        {
+            ["bench"] = bench,
+            ["quick"] = Quick,
+            ["keep_freed_memory"] = Options.KeepFreedMemory,
+            ["timestamp_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+            ["threads"] = Threads,
+            ["cores"] = Environment.ProcessorCount,
+            ["load_average_start"] = loadStart,
+            ["load_average_end"] = loadEnd,
+            ["libtorch_version"] = torch.__version__,
+            ["pytorch_version"] = pytorchVersion,
+        };
+        foreach (var name in figures.Select(kv => kv.Key).ToList())
+        {
+            var node = figures[name];
+            figures.Remove(name);
+            json[name] = node;
+        }
+        return json;
     }
 
     /// <summary>Writes bench/out/&lt;name&gt;.json and returns its path.</summary>

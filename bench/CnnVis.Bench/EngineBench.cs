@@ -124,18 +124,8 @@ internal sealed class EngineBench : IBench
             $"(after {s.Warmup} warm-up steps), C# and PyTorch taking turns. C#/PyTorch on a figure's row is the ratio of its medians; " +
             "the headline ratio is the median of the ratios of repetitions run side by side, which drifting background load disturbs least.");
 
-        var json = new JsonObject
+        var json = context.Figures("engine", loadStart, LoadAverage(), pytorchVersion, new JsonObject
         {
-            ["bench"] = "engine",
-            ["quick"] = context.Quick,
-            ["keep_freed_memory"] = context.Options.KeepFreedMemory,
-            ["timestamp_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-            ["threads"] = context.Threads,
-            ["cores"] = Environment.ProcessorCount,
-            ["load_average_start"] = loadStart,
-            ["load_average_end"] = LoadAverage(),
-            ["libtorch_version"] = libtorch,
-            ["pytorch_version"] = pytorchVersion,
             ["overhead_us"] = overhead,
             ["overhead_target_us"] = OverheadTargetUs,
             ["overhead_in_scope_us"] = Measure.Median(csOverheadScoped),
@@ -186,7 +176,7 @@ internal sealed class EngineBench : IBench
                 ["loss_start"] = memory.LossStart,
                 ["loss_end"] = memory.LossEnd,
             },
-        };
+        });
         var path = context.WriteJson(Name, json);
         Console.WriteLine($"wrote {path}");
         return 0;

@@ -240,18 +240,8 @@ internal sealed class ExplainBench : IBench
         JsonObject Reps(Dictionary<string, List<double>> ms) => new(ms.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Format.Array(kv.Value))));
         var all = s_fused.Concat(s_sampling).ToList();
         var withReference = s_sampling.Where(s_reference.ContainsKey).ToList();
-        var json = new JsonObject
+        var json = context.Figures(Name, loadStart, loadEnd, pytorchVersion, new JsonObject
         {
-            ["bench"] = Name,
-            ["quick"] = context.Quick,
-            ["keep_freed_memory"] = context.Options.KeepFreedMemory,
-            ["timestamp_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-            ["threads"] = context.Threads,
-            ["cores"] = Environment.ProcessorCount,
-            ["load_average_start"] = loadStart,
-            ["load_average_end"] = loadEnd,
-            ["libtorch_version"] = torch.__version__,
-            ["pytorch_version"] = pytorchVersion,
             ["weights"] = Path.GetRelativePath(Path.GetDirectoryName(context.BenchDir)!, weights),
             ["probes"] = s.Probes,
             ["target"] = "predicted class",
@@ -296,7 +286,7 @@ internal sealed class ExplainBench : IBench
             },
             ["csharp_reps_ms"] = Reps(csMs),
             ["pytorch_reps_ms"] = Reps(pyMs),
-        };
+        });
         var path = context.WriteJson(Name, json);
         Console.WriteLine($"wrote {path}");
     }

@@ -243,18 +243,8 @@ internal sealed class TrainBench : IBench
             "The channels-last PyTorch epoch (context) ran once after the others: its row compares it with the C# medians. " +
             $"Load average {loadStart.ToJsonString()} before, {loadEnd.ToJsonString()} after (on {Environment.ProcessorCount} cores).");
 
-        var json = new JsonObject
+        var json = context.Figures(Name, loadStart, loadEnd, pytorchVersion, new JsonObject
         {
-            ["bench"] = Name,
-            ["quick"] = context.Quick,
-            ["keep_freed_memory"] = context.Options.KeepFreedMemory,
-            ["timestamp_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-            ["threads"] = context.Threads,
-            ["cores"] = Environment.ProcessorCount,
-            ["load_average_start"] = loadStart,
-            ["load_average_end"] = loadEnd,
-            ["libtorch_version"] = torch.__version__,
-            ["pytorch_version"] = pytorchVersion,
             ["csharp_img_s"] = Measure.Median(csRate),
             ["pytorch_img_s"] = Measure.Median(pyRate),
             ["ratio_vs_pytorch"] = ratio,
@@ -323,7 +313,7 @@ internal sealed class TrainBench : IBench
             ["pytorch_channels_last"] = channelsLast?.DeepClone(),
             ["ratio_vs_pytorch_channels_last"] = channelsLast is null ? null : Measure.Median(csRate) / Number(channelsLast, "img_s"),
             ["eval_ratio_vs_pytorch_channels_last"] = channelsLast is null ? null : Measure.Median(csEval) / Number(channelsLast, "eval_img_s"),
-        };
+        });
         var path = context.WriteJson(Name, json);
         Console.WriteLine($"wrote {path}");
     }
