@@ -61,7 +61,9 @@ internal sealed class IncrementalOcclusion : IDisposable
         long windowHeight, long windowWidth)
     {
         if (x.Dimensions != 4 || x.size(0) == 0) return null;
-        var chain = Chain(model, x);
+        using var scope = torch.NewDisposeScope();
+        var probe = x.narrow(0, 0, 1).contiguous();
+        var chain = Chain(model, probe);
         if (chain.Count == 0) return null;
 
         // Patch sizes per stage (the largest over the windows), and the last convolution whose patch is at most half its map.
@@ -78,12 +80,11 @@ internal sealed class IncrementalOcclusion : IDisposable
         while (cut < chain.Count && chain[cut].Kind != Kind.Conv) cut++;
         var stages = chain.Take(cut).ToArray();
 
-        using var scope = torch.NewDisposeScope();
         // The clean activations at every stage's input and at the last stage's output.
         var inputs = CleanActivations(model, x, stages, out var lastOutput);
         try
         {
-            return Build(model, x, cleanLogits, stages, inputs, lastOutput, rowsPlan, colsPlan, cut, windowHeight, windowWidth);
+            return Build(model, x, probe, cleanLogits, stages, inputs, lastOutput, rowsPlan, colsPlan, cut, windowHeight, windowWidth);
         }
         finally
         {
@@ -92,7 +93,7 @@ internal sealed class IncrementalOcclusion : IDisposable
         }
     }
 
-    private static IncrementalOcclusion? Build(Module model, Tensor x, Tensor cleanLogits, Stage[] stages, Tensor[] inputs, Tensor lastOutput,
+    private static IncrementalOcclusion? Build(Module model, Tensor x, Tensor probe, Tensor cleanLogits, Stage[] stages, Tensor[] inputs, Tensor lastOutput,
         AxisPlan rowsPlan, AxisPlan colsPlan, int cut, long windowHeight, long windowWidth)
     {
         var paddedRows = new Tensor[stages.Length];
@@ -106,16 +107,13 @@ internal sealed class IncrementalOcclusion : IDisposable
         }
         var last = stages[^1];
         var lastRows = lastOutput.permute(0, 2, 3, 1).contiguous().view(x.size(0), last.OutHeight * last.OutWidth, last.Channels);
-        var probe = x.narrow(0, 0, 1).contiguous();
         var engine = new IncrementalOcclusion(model, stages, paddedRows.Select(t => t.DetachFromDisposeScope()).ToArray(), margins,
-            lastRows.DetachFromDisposeScope(), probe.DetachFromDisposeScope(), windowHeight, windowWidth, rowsPlan.Sizes[..cut], colsPlan.Sizes[..cut]);
+            lastRows.DetachFromDisposeScope(), probe.alias().DetachFromDisposeScope(), windowHeight, windowWidth, rowsPlan.Sizes[..cut], colsPlan.Sizes[..cut]);
         try
         {
             // The check: the clean activations swapped in give the clean logits.
-            var swapped = engine.RunRest(lastOutput);
-            var scale = Math.Max(1e-6, cleanLogits.abs().max().item<float>());
-            var difference = (swapped - cleanLogits).abs().max().item<float>();
-            if (!(difference <= 1e-4 * scale)) throw new InvalidOperationException("the rest of the model does not reproduce the clean logits");
+            if (!SameLogits(engine.RunRest(lastOutput), cleanLogits))
+                throw new InvalidOperationException("the rest of the model does not reproduce the clean logits");
             return engine;
         }
         catch (Exception e) when (e is TorchException or InvalidOperationException or ArgumentException)
@@ -123,6 +121,28 @@ internal sealed class IncrementalOcclusion : IDisposable
             engine.Dispose();
             return null;
         }
+    }
+
+    /// <summary>
+    /// Whether the first few of <paramref name="logits"/> (from <see cref="Logits"/>) are those whole forwards give for
+    /// the same occluded copies: the check that the patches fit this model.
+    /// </summary>
+    public bool AgreesWithWholeForwards(Tensor occluded, Tensor logits)
+    {
+        using var scope = torch.NewDisposeScope();
+        var count = Math.Min(4, occluded.size(0));
+        Tensor expected;
+        using (torch.no_grad()) expected = _model.call(occluded.narrow(0, 0, count).to_channels_last());
+        return SameLogits(logits.narrow(0, 0, count), expected);
+    }
+
+    // Equal up to float rounding: within 1e-4 of the largest |logit|.
+    private static bool SameLogits(Tensor actual, Tensor expected)
+    {
+        using var scope = torch.NewDisposeScope();
+        var scale = Math.Max(1e-6, expected.abs().max().item<float>());
+        var difference = (actual - expected).abs().max().item<float>();
+        return difference <= 1e-4 * scale;
     }
 
     /// <summary>The logits of the occluded copies: image <paramref name="owners"/>[n] with window (tops[n], lefts[n]) set to fill.</summary>
@@ -135,8 +155,7 @@ internal sealed class IncrementalOcclusion : IDisposable
         var boxTop = (long[])windowTops.Clone();
         var boxLeft = (long[])windowLefts.Clone();
         long boxHeight = _windowHeight, boxWidth = _windowWidth;
-        var channels = _stages[0].Module is Conv2d first ? first.InChannels : _paddedRows[0].size(1);
-        var box = torch.full(new long[] { n, channels, boxHeight, boxWidth }, fill, dtype);
+        var box = torch.full(new long[] { n, _paddedRows[0].size(1), boxHeight, boxWidth }, fill, dtype);
         for (var k = 0; k < _stages.Length; k++)
         {
             var stage = _stages[k];
@@ -297,13 +316,12 @@ internal sealed class IncrementalOcclusion : IDisposable
     // --- finding the chain ----------------------------------------------------------------------------------------
 
     // The leaf modules the model applies first, each to the previous one's output, as long as they are local layers.
-    private static List<Stage> Chain(Module model, Tensor x)
+    private static List<Stage> Chain(Module model, Tensor probe)
     {
+        using var scope = torch.NewDisposeScope();
         var calls = new List<(Module module, bool chained, Tensor input, Tensor output)>();
         var hooks = new List<IDisposable>();
         var chain = new List<Stage>();
-        using var scope = torch.NewDisposeScope();
-        var probe = x.narrow(0, 0, 1).contiguous();
         // A layer is chained when it was handed the very tensor object the previous layer returned (the input first).
         object previous = probe;
         try

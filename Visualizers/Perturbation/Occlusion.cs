@@ -79,11 +79,16 @@ public sealed class Occlusion : ExplanationMethod
             var owner = chunk.ImageIndex();
             var sample = chunk.SampleIndex();
             var mask = masks.index_select(0, sample);
-            var occluded = (x.index_select(0, owner) * (1.0 - mask)) + (mask * Fill);
+            Tensor Occluded() => (x.index_select(0, owner) * (1.0 - mask)) + (mask * Fill);
+            Tensor WholeForwards()
+            {
+                using var noGrad = torch.no_grad();
+                return context.Model.call(Occluded().to_channels_last());
+            }
             Tensor logits;
             if (incremental is null)
             {
-                using (torch.no_grad()) logits = context.Model.call(occluded.to_channels_last());
+                logits = WholeForwards();
             }
             else
             {
@@ -92,11 +97,11 @@ public sealed class Occlusion : ExplanationMethod
                 var windowTops = samples.Select(p => tops[(int)(p / lefts.Count)]).ToArray();
                 var windowLefts = samples.Select(p => lefts[(int)(p % lefts.Count)]).ToArray();
                 logits = incremental.Logits(owners, windowTops, windowLefts, Fill, x.dtype);
-                if (chunk.Start == 0 && !AgreesWithWholeForwards(context.Model, occluded, logits))
+                if (chunk.Start == 0 && !incremental.AgreesWithWholeForwards(Occluded(), logits))
                 {
                     // A model the patches do not fit after all: whole forwards from here on.
                     incremental = null;
-                    using (torch.no_grad()) logits = context.Model.call(occluded.to_channels_last());
+                    logits = WholeForwards();
                 }
             }
             var drop = clean.index_select(0, owner) - logits.gather(1, context.Classes.index_select(0, owner).unsqueeze(1)).squeeze(1);
@@ -107,18 +112,6 @@ public sealed class Occlusion : ExplanationMethod
         context.Report(this, "incremental-layers", scope.MoveToOuter(torch.tensor((long)(incremental?.Layers ?? 0))));
         var coverage = masks.sum(0);                                          // [1, H, W]: windows over each pixel
         return scope.MoveToOuter(sums / coverage);
-    }
-
-    // The first few occluded copies through whole forwards: the patched logits must be theirs up to float rounding.
-    private static bool AgreesWithWholeForwards(Module model, Tensor occluded, Tensor logits)
-    {
-        using var scope = torch.NewDisposeScope();
-        var count = Math.Min(4, occluded.size(0));
-        Tensor expected;
-        using (torch.no_grad()) expected = model.call(occluded.narrow(0, 0, count).to_channels_last());
-        var scale = Math.Max(1e-6, expected.abs().max().item<float>());
-        var difference = (logits.narrow(0, 0, count) - expected).abs().max().item<float>();
-        return difference <= 1e-4 * scale;
     }
 
     private Tensor Windows(IReadOnlyList<long> tops, IReadOnlyList<long> lefts, long height, long width)
