@@ -23,7 +23,16 @@ public static partial class torch
                 bool ceil_mode = false, bool count_include_pad = true) =>
                 Ops.avg_pool2d.Call(input, kernel_size, stride ?? kernel_size, padding ?? Zero2, ceil_mode, count_include_pad);
 
-            public static Tensor adaptive_avg_pool2d(Tensor input, long[] output_size) => Ops.adaptive_avg_pool2d.Call(input, output_size);
+            /// <remarks>
+            /// Global pooling (output 1×1) is computed as a mean over H and W: the same numbers, but its backward hands the
+            /// gradient back as a broadcast, which the layer before reads at full speed in any memory format. aten's
+            /// adaptive_avg_pool2d backward writes a standard-layout gradient, and a channels-last ReLU backward reading
+            /// it runs about 20 times slower than with matching layouts.
+            /// </remarks>
+            public static Tensor adaptive_avg_pool2d(Tensor input, long[] output_size) =>
+                output_size is [1, 1] && input.Dimensions == 4
+                    ? input.mean(new[] { 2L, 3L }, keepdim: true)
+                    : Ops.adaptive_avg_pool2d.Call(input, output_size);
 
             public static Tensor batch_norm(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight = null,
                 Tensor? bias = null, bool training = false, double momentum = 0.1, double eps = 1e-5) =>
