@@ -154,4 +154,5 @@ internal static class Ops
     internal static readonly OpRef guided_relu = new("cnnvis::guided_relu");
     internal static readonly OpRef deconv_relu = new("cnnvis::deconv_relu");
     internal static readonly OpRef batch_norm_relu = new("cnnvis::batch_norm_relu");
+    internal static readonly OpRef conv_stack = new("cnnvis::conv_stack");
 }

@@ -49,5 +49,33 @@ public static partial class torch
         public static Tensor batch_norm_relu(Tensor input, Tensor? running_mean, Tensor? running_var, Tensor? weight = null, Tensor? bias = null,
             bool training = false, double momentum = 0.1, double eps = 1e-5) =>
             Ops.batch_norm_relu.Call(input, weight, bias, running_mean, running_var, training, momentum, eps);
+
+        /// <summary>
+        /// Inference through a run of convolutions (each with an optional ReLU) and max-pools as one oneDNN call
+        /// (Torch/native/src/conv_stack.cpp): intermediates stay in oneDNN's blocked layout, ReLUs are convolution
+        /// post-ops, and with <paramref name="winograd"/> 3x3 stride-1 convolutions of 16 or more channels use Winograd's
+        /// algorithm (fewer multiplications, float rounding of its own). Float32 CPU input [N, C, H, W]; the result is a
+        /// new channels-last tensor with no gradient history. What Sequential runs under <see cref="fused_inference"/>.
+        /// </summary>
+        public static Tensor conv_stack(Tensor input, IReadOnlyList<StackLayer> layers, bool winograd = true)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            ArgumentNullException.ThrowIfNull(layers);
+            if (layers.Count == 0) throw new ArgumentException("conv_stack needs at least one layer", nameof(layers));
+            var packed = new long[layers.Count * StackLayer.Fields];
+            var weights = new List<Tensor>();
+            var biases = new List<Tensor?>();
+            for (var k = 0; k < layers.Count; k++)
+            {
+                var layer = layers[k] ?? throw new ArgumentException($"conv_stack: layer {k} is null", nameof(layers));
+                layer.Pack(packed.AsSpan(k * StackLayer.Fields, StackLayer.Fields));
+                if (layer.Weight is { } w)
+                {
+                    weights.Add(w);
+                    biases.Add(layer.Bias);
+                }
+            }
+            return Ops.conv_stack.Call(input, weights.ToArray(), OpArg.OptionalTensors(biases.ToArray()), packed, winograd);
+        }
     }
 }

@@ -63,6 +63,13 @@ public static partial class torch
     /// <summary>Turns gradient recording off until the returned value is disposed (on this thread).</summary>
     public static IDisposable no_grad() => new GradModeScope(false);
 
+    /// <summary>
+    /// Until disposed, this thread's Sequential containers run their convolution/batch-norm/ReLU/max-pool runs as one
+    /// oneDNN call each when gradients are off (see <see cref="FusedInference"/>); for forwards that need no gradient,
+    /// such as Score-CAM's masked images. <paramref name="winograd"/> lets 3x3 convolutions use Winograd's algorithm.
+    /// </summary>
+    public static FusedInference fused_inference(bool winograd = true) => new(winograd);
+
     /// <summary>Turns gradient recording on until the returned value is disposed (on this thread).</summary>
     public static IDisposable enable_grad() => new GradModeScope(true);
 

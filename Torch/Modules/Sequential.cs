@@ -31,11 +31,17 @@ public sealed class Sequential : Module
         if (_layers.Count == 0) return input.alias();
         // Intermediate results are freed as soon as the next layer has used them; the caller's input never is,
         // even when a layer or hook passes it through.
+        var fused = FusedInference.Current is { } setting && !torch.is_grad_enabled() ? setting : null;
         var x = input;
         for (var k = 0; k < _layers.Count; k++)
         {
             Tensor next;
-            if (FuseBatchNormRelu && _layers[k] is BatchNorm2d bn && k + 1 < _layers.Count && _layers[k + 1] is ReLU relu
+            if (fused is not null && ConvStack.From(_layers, k, x) is { } stack)
+            {
+                next = stack.Run(x, fused.Winograd);
+                k += stack.ModuleCount - 1;
+            }
+            else if (FuseBatchNormRelu && _layers[k] is BatchNorm2d bn && k + 1 < _layers.Count && _layers[k + 1] is ReLU relu
                 && bn.ForwardHookCount == 0 && relu.ForwardHookCount == 0)
             {
                 next = bn.forward_relu(x);
