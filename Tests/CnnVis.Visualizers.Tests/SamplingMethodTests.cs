@@ -147,6 +147,58 @@ public class SamplingMethodTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ScoreCamOnAConvBatchNormStackMatchesItsDefinitionThroughThePlainModules(bool winograd)
+    {
+        // FashionNet's conv/BN/ReLU/max-pool Sequential is what Score-CAM runs under fused inference (oneDNN, batch
+        // norm folded, Winograd); the definition here runs the masked images through the modules one by one.
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(50);
+        using var model = new CnnVis.Training.Models.FashionNet();
+        using (torch.no_grad())
+        {
+            foreach (var bn in model.modules().OfType<BatchNorm2d>())
+            {
+                bn.running_mean!.uniform_(-0.2, 0.2);
+                bn.running_var!.uniform_(0.5, 1.5);
+                bn.bias!.uniform_(-0.1, 0.3);
+            }
+        }
+        var x = torch.randn(new long[] { 2, 1, 28, 28 });
+        var target = new TrueLabel(3, 8);
+        using var map = new ScoreCam(winograd: winograd).Explain(model, x, target, maxBatch: 100);
+
+        model.eval();
+        Tensor? activations = null;
+        var layer = model.named_modules().First(m => m.name == model.ExplanationLayer).module;
+        using (layer.register_forward_hook((_, _, output) => { activations = output.detach(); return null; }))
+        using (torch.no_grad())
+        {
+            model.call(x).Dispose();
+        }
+        for (var i = 0; i < 2; i++)
+        {
+            var a = activations!.select(0, i);                                          // [C, 7, 7]
+            var upsampled = CamMethod.Upsample(a, new long[] { 28, 28 });               // [C, 28, 28]
+            var weights = new float[a.size(0)];
+            for (var k = 0; k < weights.Length; k++)
+            {
+                var channel = upsampled.select(0, k);
+                double low = channel.min().item<float>(), high = channel.max().item<float>();
+                if (high == low) continue;
+                using var noGrad = torch.no_grad();
+                var masked = x.narrow(0, i, 1) * ((channel - low) / (high - low));
+                weights[k] = torch.softmax(model.call(masked), 1).select(1, i == 0 ? 3 : 8).item<float>();
+            }
+            var expected = CamMethod.Upsample((torch.tensor(weights).view(-1, 1, 1) * a).sum(0).clamp_min(0).unsqueeze(0), new long[] { 28, 28 });
+            var scale = expected.abs().max().item<float>();
+            Assert.True(scale > 0, "the map is not all zero");
+            Assertions.Close(expected.squeeze(0) / scale, map.select(0, i) / scale, 1e-4);
+        }
+    }
+
     [Fact]
     public void ScoreCamSendsNoMaskedImageForAChannelThatIsZeroEverywhere()
     {
