@@ -62,6 +62,8 @@ public static partial class torch
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(layers);
             if (layers.Count == 0) throw new ArgumentException("conv_stack needs at least one layer", nameof(layers));
+            if (torch.is_grad_enabled() && (input.requires_grad || layers.Any(l => l.Weight?.requires_grad == true || l.Bias?.requires_grad == true)))
+                throw new InvalidOperationException("conv_stack computes no gradient, but an input or weight requires one: call it under torch.no_grad()");
             var packed = new long[layers.Count * StackLayer.Fields];
             var weights = new List<Tensor>();
             var biases = new List<Tensor?>();

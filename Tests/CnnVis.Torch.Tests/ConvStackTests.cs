@@ -123,6 +123,8 @@ public class ConvStackTests
             new[] { StackLayer.Conv(w, Random(new long[] { 5 }, 38), new long[] { 1, 1 }, new long[] { 1, 1 }, false) }));
         Assert.Contains("bias of 8 values", bias.Message);
         Assert.Throws<ArgumentException>(() => torch.ops.conv_stack(Random(new long[] { 1, 3, 8, 8 }, 39), Array.Empty<StackLayer>()));
+        var graph = Assert.Throws<InvalidOperationException>(() => torch.ops.conv_stack(Random(new long[] { 1, 3, 8, 8 }, 41).requires_grad_(true), new[] { conv }));
+        Assert.Contains("torch.no_grad()", graph.Message);
         Assert.Throws<ArgumentException>(() => StackLayer.Conv(Random(new long[] { 8, 3, 3 }, 40), null, new long[] { 1, 1 }, new long[] { 1, 1 }, false));
     }
 
@@ -167,6 +169,12 @@ public class ConvStackTests
         }
         Assert.Equal(plain.shape, fused.shape);
         TensorAssert.Close(plain, fused, 2e-5, 1e-4);
+        // An empty batch runs as the modules would.
+        using (torch.no_grad())
+        using (torch.fused_inference(winograd))
+        {
+            Assert.Equal(new long[] { 0, 256 }, net.call(torch.zeros(new long[] { 0, 1, 14, 14 })).shape);
+        }
     }
 
     [Fact]
