@@ -168,7 +168,9 @@ public class SamplingMethodTests
         }
         var x = torch.randn(new long[] { 2, 1, 28, 28 });
         var target = new TrueLabel(3, 8);
+        var stackCalls = FusedInference.StackCalls;
         using var map = new ScoreCam(winograd: winograd).Explain(model, x, target, maxBatch: 100);
+        Assert.True(FusedInference.StackCalls > stackCalls, "the masked images went through conv_stack");
 
         model.eval();
         Tensor? activations = null;

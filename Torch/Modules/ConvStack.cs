@@ -65,6 +65,7 @@ internal sealed class ConvStack
             var (weight, bias) = norm is null ? (conv.weight, conv.bias) : Fold(conv, norm);
             layers.Add(StackLayer.Conv(weight, bias, conv.Stride, conv.Padding, relu));
         }
+        FusedInference.CountStackCall();
         return scope.MoveToOuter(torch.ops.conv_stack(input, layers, winograd));
     }
 
@@ -83,7 +84,8 @@ internal sealed class ConvStack
     }
 
     private static bool Fits(Conv2d conv, Tensor input) =>
-        Fits(conv) && input.Dimensions == 4 && input.dtype == ScalarType.Float32 && input.device.type == DeviceType.CPU;
+        Fits(conv) && input.Dimensions == 4 && input.size(1) == conv.InChannels && input.dtype == ScalarType.Float32
+        && input.device.type == DeviceType.CPU;
 
     private static bool Fits(Conv2d conv) =>
         conv.ForwardHookCount == 0 && !conv.training && conv.Groups == 1 && conv.Dilation.All(d => d == 1)

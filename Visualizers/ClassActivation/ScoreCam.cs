@@ -10,8 +10,8 @@ namespace CnnVis.Visualizers.ClassActivation;
 /// through the model. Needs no gradient; the masked images go through the model as many at a time as the pass's
 /// batch limit allows, in channels-last layout, under <see cref="torch.fused_inference"/>: the model's Sequential
 /// conv/batch-norm/ReLU/max-pool runs go through oneDNN in one call each, 3x3 convolutions by Winograd's algorithm
-/// unless <paramref name="winograd"/> is false (the scores differ from the modules' own only by float rounding,
-/// around 1e-6 relative).
+/// unless <paramref name="winograd"/> is false (the scores differ from the modules' own only by float rounding:
+/// at most 2.4e-7 on FashionNet's probabilities, more in deeper networks).
 /// </summary>
 public sealed class ScoreCam(string? layer = null, bool winograd = true) : CamMethod(layer)
 {

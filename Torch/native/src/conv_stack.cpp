@@ -6,10 +6,10 @@
 // multiplications than direct convolution and rounds differently (relative differences around 1e-6).
 // Batch normalisation is not a layer here: in inference it is a per-channel affine map, which the caller folds
 // into the preceding convolution's weight and bias. The result is a new channels-last tensor with no autograd
-// history. The oneDNN library is the one libtorch itself uses (Debian's libdnnl), so threads and caches are shared.
+// history. The oneDNN library is the one libtorch itself uses (Debian's libdnnl), so its OpenMP threads are ATen's.
+// oneDNN 2.6 has Winograd kernels for AVX-512 machines only; elsewhere every convolution is direct.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <torch/library.h>
 
@@ -52,7 +52,8 @@ memory in_layout(memory from, const memory::desc& desc, dnnl::stream& stream, st
 // Weights already in a kernel's layout, kept across calls: Winograd's weight transform takes longer than a
 // convolution over a small batch. An entry is found by the kernel's layout and the weight's values (compared in
 // full, which is cheap beside the transform), so a weight that changed since (training between explanations) is
-// transformed afresh; the least recently used entries go once the cache holds more than kCacheBytes.
+// transformed afresh; the least recently used entries go once the cache holds more than kCacheBytes. A model whose
+// weights do not fit misses every time, which costs a copy of its weights per call: small beside its convolutions.
 struct CachedWeights {
   memory::desc layout;
   std::vector<float> values;
@@ -124,9 +125,6 @@ at::Tensor conv_stack(const at::Tensor& input, at::TensorList weights, const c10
   size_t convs = 0;
   for (auto& l : layers) convs += l.kind == kConv;
   TORCH_CHECK(convs == weights.size(), "conv_stack: ", convs, " convolution layers but ", weights.size(), " weights");
-
-  // oneDNN's OpenMP threads: as many as ATen uses, whichever thread calls.
-  if (omp_get_max_threads() != at::get_num_threads()) omp_set_num_threads(at::get_num_threads());
 
   auto& engine = cpu_engine();
   dnnl::stream stream(engine);
