@@ -8,8 +8,8 @@ namespace CnnVis.Torch.Modules;
 /// </summary>
 internal sealed class ConvStack
 {
-    private readonly List<(Conv2d conv, BatchNorm2d? norm, bool relu)> _convs = new();
-    private readonly List<(MaxPool2d? pool, int conv)> _order = new();
+    /// <summary>The run in order: a convolution with the batch norm folded into it and whether a ReLU follows, or a max-pool.</summary>
+    private readonly List<(Module layer, BatchNorm2d? norm, bool relu)> _layers = new();
 
     private ConvStack() { }
 
@@ -31,13 +31,12 @@ internal sealed class ConvStack
                 if (norm is not null) next++;
                 var relu = next < layers.Count && layers[next] is ReLU r && r.ForwardHookCount == 0 && !r.training;
                 if (relu) next++;
-                stack._order.Add((null, stack._convs.Count));
-                stack._convs.Add((conv, norm, relu));
+                stack._layers.Add((conv, norm, relu));
                 k = next;
             }
             else if (layers[k] is MaxPool2d pool && pool.ForwardHookCount == 0 && !pool.training && HalfKernelPadding(pool))
             {
-                stack._order.Add((pool, -1));
+                stack._layers.Add((pool, null, false));
                 k++;
             }
             else
@@ -53,18 +52,13 @@ internal sealed class ConvStack
     public Tensor Run(Tensor input, bool winograd)
     {
         using var scope = torch.NewDisposeScope();
-        var layers = new List<StackLayer>();
-        foreach (var (pool, index) in _order)
+        var layers = _layers.Select(l =>
         {
-            if (pool is not null)
-            {
-                layers.Add(StackLayer.MaxPool(pool.KernelSize, pool.Stride, pool.Padding));
-                continue;
-            }
-            var (conv, norm, relu) = _convs[index];
-            var (weight, bias) = norm is null ? (conv.weight, conv.bias) : Fold(conv, norm);
-            layers.Add(StackLayer.Conv(weight, bias, conv.Stride, conv.Padding, relu));
-        }
+            if (l.layer is MaxPool2d pool) return StackLayer.MaxPool(pool.KernelSize, pool.Stride, pool.Padding);
+            var conv = (Conv2d)l.layer;
+            var (weight, bias) = l.norm is null ? (conv.weight, conv.bias) : Fold(conv, l.norm);
+            return StackLayer.Conv(weight, bias, conv.Stride, conv.Padding, l.relu);
+        }).ToList();
         FusedInference.CountStackCall();
         return scope.MoveToOuter(torch.ops.conv_stack(input, layers, winograd));
     }
