@@ -57,7 +57,7 @@ public sealed class ProbeSet : IDisposable
 
     public static ProbeSet FromIndices(ImageDataset dataset, int[] indices)
     {
-        var size = dataset.Channels * dataset.Height * dataset.Width;
+        var size = dataset.ImageLength;
         var pixels = new float[indices.Length * size];
         var labels = new int[indices.Length];
         for (var k = 0; k < indices.Length; k++)

@@ -19,7 +19,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # Build in Release when the program is missing or older than any source it is made from.
 stale() {
   [ ! -x "$BIN" ] && return 0
-  [ -n "$(find "$PROJECT" "$ROOT/Torch" "$ROOT/Training" "$ROOT/Visualizers" "$ROOT/Directory.Build.props" \
+  [ -n "$(find "$PROJECT" "$ROOT/Torch" "$ROOT/Training" "$ROOT/Visualizers" "$ROOT/Monitor" "$ROOT/Directory.Build.props" \
       \( -path '*/bin' -o -path '*/obj' -o -path '*/native/build' \) -prune -o \
       \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' \) \
       -newer "$BIN" -print -quit)" ]

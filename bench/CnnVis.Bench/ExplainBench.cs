@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using CnnVis.Monitor;
 using CnnVis.Torch;
 using CnnVis.Training.Data;
 using CnnVis.Training.Loop;
@@ -74,7 +75,9 @@ internal sealed class ExplainBench : IBench
 
         using var model = new FashionNet();
         Checkpoint.LoadWeights(weights, model);
-        using var probes = LoadProbes(s.Probes);
+        // The first test images, normalised as FashionNet sees them: [N, 1, 28, 28].
+        using var probeSet = ProbeSet.FromIndices(new FashionMnist(train: false), Enumerable.Range(0, s.Probes).ToArray());
+        var probes = probeSet.Images;
         var alone = s_fused.Concat(s_sampling).ToDictionary(n => n, n => ExplanationMethods.Create(n));
         var fused = new ExplanationPass(ExplanationMethods.CreateMany(s_fused));
 
@@ -126,17 +129,6 @@ internal sealed class ExplainBench : IBench
 
         Report(context, s, weights, pytorchVersion, agreement, csMs, pyMs, clMs, loadStart, loadEnd);
         return 0;
-    }
-
-    /// <summary>The first <paramref name="count"/> test images, normalised as FashionNet sees them: [N, 1, 28, 28].</summary>
-    private static Tensor LoadProbes(int count)
-    {
-        var data = new FashionMnist(train: false);
-        var length = data.Channels * data.Height * data.Width;
-        var pixels = new float[count * length];
-        for (var k = 0; k < count; k++) data.CopyImage(k, pixels.AsSpan(k * length, length));
-        using var images = torch.tensor(pixels, new long[] { count, data.Channels, data.Height, data.Width });
-        return data.Normalization.Apply(images);
     }
 
     /// <summary>ms per call of one method alone (its own pass), over <paramref name="calls"/> calls in a row.</summary>
