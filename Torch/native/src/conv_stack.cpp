@@ -210,10 +210,9 @@ at::Tensor conv_stack(const at::Tensor& input, at::TensorList weights, const c10
       // Right padding as given: oneDNN's size check divides with floor, as ATen does.
       dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, current.get_desc(), dst_md,
                                     strides, {l.kh, l.kw}, padding, padding);
-      dnnl::pooling_forward::primitive_desc pd(d, engine);
-      auto src = in_layout(current, pd.src_desc(), stream, buffers);
+      dnnl::pooling_forward::primitive_desc pd(d, engine);  // described on the current layout: no reorder
       auto dst = owned_memory(pd.dst_desc(), buffers);
-      dnnl::pooling_forward(pd).execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+      dnnl::pooling_forward(pd).execute(stream, {{DNNL_ARG_SRC, current}, {DNNL_ARG_DST, dst}});
       current = dst;
     }
     h = oh;
