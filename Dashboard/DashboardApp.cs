@@ -10,10 +10,13 @@ namespace CnnVis.Dashboard;
 /// </summary>
 public static class DashboardApp
 {
+    /// <summary>Where the dashboard listens when no --urls is given: loopback only.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
     public static WebApplication Build(string[] args, string? runsDirectory = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://127.0.0.1:5080");
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrls);
         var runs = Path.GetFullPath(runsDirectory ?? builder.Configuration["runs"] ?? "runs");
         var app = builder.Build();
         app.MapGet("/", () => Results.Content(RunsPage(runs), "text/html; charset=utf-8"));

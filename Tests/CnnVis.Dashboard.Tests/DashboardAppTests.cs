@@ -40,12 +40,12 @@ public sealed class DashboardAppTests : IDisposable
     }
 
     [Fact]
-    public async Task BindsToLoopbackByDefault()
+    public async Task ListensOnLoopbackOnlyWhenNoUrlsAreGiven()
     {
+        // Checked on the built host without starting it, so a dashboard already running on the default port cannot fail the test.
         await using var app = DashboardApp.Build([], _runs);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        Assert.Equal("http://127.0.0.1:5080", address);
-        await app.StopAsync();
+        var urls = app.Configuration["urls"];
+        Assert.Equal(DashboardApp.DefaultUrls, urls);
+        Assert.All(urls!.Split(';'), u => Assert.Equal(System.Net.IPAddress.Loopback.ToString(), new Uri(u).Host));
     }
 }
