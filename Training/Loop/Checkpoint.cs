@@ -54,7 +54,7 @@ public sealed record Checkpoint
         {
             TryDelete(partial);
             var needed = Bytes(modelState.Values) + Bytes(optimizerState.Values) + MetadataAllowance;
-            throw SaveFailure(checkpoints, final, e, storage.FreeBytes(checkpoints), needed);
+            throw SaveFailure(root, checkpoints, final, e, storage.FreeBytes(checkpoints), needed);
         }
         if (System.IO.Directory.Exists(final)) System.IO.Directory.Delete(final, true);
         System.IO.Directory.Move(partial, final);
@@ -62,9 +62,9 @@ public sealed record Checkpoint
     }
 
     // Room for checkpoint.json and the zip format's headers beside the tensors' bytes.
-    private const long MetadataAllowance = 1 << 20;
+    private const long MetadataAllowance = 64 << 10;
 
-    private static TrainingFailedException SaveFailure(string checkpoints, string final, Exception e, long? free, long needed)
+    private static TrainingFailedException SaveFailure(string root, string checkpoints, string final, Exception e, long? free, long needed)
     {
         var previous = System.IO.Directory.GetDirectories(checkpoints)
             .Where(d => d != final && !d.EndsWith(".partial", StringComparison.Ordinal) && File.Exists(Path.Combine(d, MetaFile)))
@@ -76,7 +76,7 @@ public sealed record Checkpoint
         // The writer's own error rarely says why (libtorch's does not); a disk without room for a checkpoint does.
         var full = e is IOException io && (io.HResult & 0xFFFF) is DiskFullErrno or QuotaErrno || free is { } f && f < needed;
         var message = full
-            ? $"{final}: the disk is full ({Megabytes(free)} free, a checkpoint needs about {Megabytes(needed)}): this checkpoint was not saved and {kept}. Free some space, then resume the run with --resume"
+            ? $"{final}: the disk is full ({Megabytes(free)} free, a checkpoint needs about {Megabytes(needed)}): this checkpoint was not saved and {kept}. Free some space, then resume with --resume {root}"
             : $"{final}: the checkpoint could not be saved ({e.Message}); {kept}";
         return new TrainingFailedException(message, e);
     }

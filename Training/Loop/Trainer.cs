@@ -51,18 +51,19 @@ public sealed class Trainer
     /// options must agree with it on the rest, or the resume is refused naming each option that differs.
     /// Its checkpoints go to this trainer's output folder, or else to the run folder the checkpoint lies in.
     /// The output folder is created, checked writable and locked for the run (<see cref="RunLock"/>) before
-    /// any data is read. Cancelling ends the current step, saves a checkpoint and returns.
+    /// the first step. Cancelling ends the current step, saves a checkpoint and returns.
     /// </summary>
     public TrainingOutcome Run(CancellationToken cancellation = default, Checkpoint? resume = null)
     {
         var options = resume is null ? _options : ResumedOptions(resume);
         if (options.OutputDirectory is not null) options = options with { OutputDirectory = Path.GetFullPath(options.OutputDirectory) };
-        using var runLock = options.OutputDirectory is null ? null : TakeOutputFolder(options.OutputDirectory);
         torch.set_num_threads(options.Threads);
         torch.manual_seed(options.Seed);
         var (train, validation) = OpenData(options);
         using var model = ModelZoo.Create(options.Model, train.Channels, train.ClassNames.Count);
         if (options.ChannelsLast) model.to(MemoryFormat.ChannelsLast);
+        // After the cheap checks of data and model (a typo leaves no folder behind), before any step is taken.
+        using var runLock = options.OutputDirectory is null ? null : TakeOutputFolder(options.OutputDirectory);
         using var optimizer = CreateOptimizer(options, model.parameters());
         resume?.LoadInto(model, optimizer);
         using var trainLoader = new DataLoader(train, options.BatchSize, shuffle: true, seed: options.Seed, options.Augmentation);
@@ -168,7 +169,7 @@ public sealed class Trainer
                 SaveCheckpoint(epoch, trainLoader.BatchCount, endOfEpoch: true);
                 Notify(c => c.OnEpochEnd(context, summary), "OnEpochEnd");
             }
-            return Finish(TrainingStatus.Completed, $"trained {options.Epochs} epochs ({context.Step} steps)");
+            return Finish(TrainingStatus.Completed, $"trained {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")} ({context.Step} steps)");
         }
         catch (CallbackFailedException e)
         {

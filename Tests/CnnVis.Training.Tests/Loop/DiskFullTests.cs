@@ -50,7 +50,7 @@ public sealed class DiskFullTests : IDisposable
         var checkpoints = Path.Combine(options.OutputDirectory!, "checkpoints");
         Assert.StartsWith($"{Path.Combine(checkpoints, "epoch-0002")}: the disk is full (0.0 MB free, a checkpoint needs about ", e.Message);
         Assert.EndsWith($" MB): this checkpoint was not saved and the previous checkpoint, {Path.Combine(checkpoints, "epoch-0001")}, is intact. " +
-            "Free some space, then resume the run with --resume", e.Message);
+            $"Free some space, then resume with --resume {options.OutputDirectory}", e.Message);
         AssertFirstCheckpointIntact(options.OutputDirectory!);
         Assert.False(RunLock.IsHeld(options.OutputDirectory!, out _));
     }
