@@ -38,17 +38,37 @@ public static class TrainCommand
         };
         command.SetAction((parse, cancellation) =>
         {
-            var options = new TrainingOptions
+            var resumeFrom = parse.GetValue(resume);
+            try
             {
-                Dataset = parse.GetValue(dataset)!, Model = parse.GetValue(model)!, Epochs = parse.GetValue(epochs),
-                Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = parse.GetValue(lr), BatchSize = parse.GetValue(batchSize),
-                Seed = parse.GetValue(seed), Momentum = parse.GetValue(momentum), Nesterov = parse.GetValue(nesterov),
-                WeightDecay = parse.GetValue(weightDecay), Schedule = parse.GetValue(schedule)!.ToLowerInvariant(), WarmupSteps = parse.GetValue(warmup),
-                LabelSmoothing = parse.GetValue(labelSmoothing), TrainLimit = parse.GetValue(trainLimit), ValidationLimit = parse.GetValue(validationLimit),
-                Threads = parse.GetValue(threads), RandomCropPadding = parse.GetValue(crop), HorizontalFlip = parse.GetValue(flip),
-                OutputDirectory = parse.GetValue(output),
-            };
-            return Task.FromResult(Run(options, parse.GetValue(resume), cancellation));
+                var stored = resumeFrom is null ? null : FindCheckpoint(resumeFrom);
+                // Resuming starts from the run's own options; an option given on the command line replaces the stored value,
+                // and the trainer refuses any that may not change. A default the user did not type never overrides the run.
+                T Pick<T>(Option<T> option, Func<TrainingOptions, T> storedValue) =>
+                    stored is null || parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : storedValue(stored.Options);
+                var options = new TrainingOptions
+                {
+                    Dataset = Pick(dataset, o => o.Dataset), Model = Pick(model, o => o.Model), Epochs = Pick(epochs, o => o.Epochs),
+                    Optimizer = Pick(optimizer, o => o.Optimizer).ToLowerInvariant(), LearningRate = Pick(lr, o => o.LearningRate),
+                    BatchSize = Pick(batchSize, o => o.BatchSize), Seed = Pick(seed, o => o.Seed), Momentum = Pick(momentum, o => o.Momentum),
+                    Nesterov = Pick(nesterov, o => o.Nesterov), WeightDecay = Pick(weightDecay, o => o.WeightDecay),
+                    Schedule = Pick(schedule, o => o.Schedule).ToLowerInvariant(), WarmupSteps = Pick(warmup, o => o.WarmupSteps),
+                    LabelSmoothing = Pick(labelSmoothing, o => o.LabelSmoothing), TrainLimit = Pick(trainLimit, o => o.TrainLimit),
+                    ValidationLimit = Pick(validationLimit, o => o.ValidationLimit), Threads = Pick(threads, o => o.Threads),
+                    RandomCropPadding = Pick(crop, o => o.RandomCropPadding), HorizontalFlip = Pick(flip, o => o.HorizontalFlip),
+                    // Settings without a flag of their own continue as stored.
+                    StepEpochs = stored?.Options.StepEpochs ?? new TrainingOptions().StepEpochs,
+                    StepGamma = stored?.Options.StepGamma ?? new TrainingOptions().StepGamma,
+                    ChannelsLast = stored?.Options.ChannelsLast ?? new TrainingOptions().ChannelsLast,
+                    // A resumed run writes into its own folder unless --out says otherwise (the trainer finds that folder).
+                    OutputDirectory = parse.GetValue(output),
+                };
+                return Task.FromResult(Train(options, stored, cancellation, []));
+            }
+            catch (Exception e) when (CliErrors.IsUserError(e))
+            {
+                return Task.FromResult(CliErrors.Report(e));
+            }
         });
         return command;
     }
@@ -58,16 +78,28 @@ public static class TrainCommand
     {
         try
         {
-            Checkpoint? resume = null;
-            if (resumeFrom is not null)
+            return Train(options, resumeFrom is null ? null : FindCheckpoint(resumeFrom), cancellation, extra);
+        }
+        catch (Exception e) when (CliErrors.IsUserError(e))
+        {
+            return CliErrors.Report(e);
+        }
+    }
+
+    private static Checkpoint FindCheckpoint(string resumeFrom) =>
+        Checkpoint.FindLatest(resumeFrom) ?? throw new TrainingFailedException($"{resumeFrom}: no checkpoint to resume from");
+
+    private static int Train(TrainingOptions options, Checkpoint? resume, CancellationToken cancellation, TrainingCallback[] extra)
+    {
+        try
+        {
+            if (resume is null)
             {
-                resume = Checkpoint.FindLatest(resumeFrom) ?? throw new TrainingFailedException($"{resumeFrom}: no checkpoint to resume from");
-                options = options with { OutputDirectory = options.OutputDirectory ?? resume.Options.OutputDirectory };
+                options = options with
+                {
+                    OutputDirectory = options.OutputDirectory ?? Path.Combine("runs", $"{options.Dataset.Replace(':', '-').Replace('/', '-')}-{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"),
+                };
             }
-            options = options with
-            {
-                OutputDirectory = options.OutputDirectory ?? Path.Combine("runs", $"{options.Dataset.Replace(':', '-').Replace('/', '-')}-{options.Model}-{DateTime.Now:yyyyMMdd-HHmmss}"),
-            };
             options.Validate();
             var progress = new ConsoleProgress();
             var trainer = new Trainer(options, [progress, .. extra]);

@@ -31,6 +31,11 @@ public sealed class DataLoader : IEnumerable<Batch>, IDisposable
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"the batch size must be positive, got {batchSize}");
         if (dataset.Count == 0) throw new ArgumentException($"{dataset.Name} holds no images", nameof(dataset));
+        // A batch is one buffer of floats indexed by int: refuse one too big before anything is allocated.
+        if ((long)batchSize * dataset.ImageLength > Array.MaxLength)
+            throw new ArgumentException(
+                $"{dataset.Name}: a batch of {batchSize} images of {dataset.Channels}x{dataset.Height}x{dataset.Width} holds {(long)batchSize * dataset.ImageLength:N0} values, " +
+                $"more than one buffer can ({Array.MaxLength:N0}); lower the batch size or the image size", nameof(batchSize));
         augmentation ??= Augmentation.None;
         if (augmentation.RandomCropPadding < 0)
             throw new ArgumentOutOfRangeException(nameof(augmentation), $"the random crop padding must not be negative, got {augmentation.RandomCropPadding}");

@@ -34,19 +34,19 @@ public static class Datasets
 
         if (baseName.Equals(FashionMnistName, StringComparison.OrdinalIgnoreCase))
         {
-            options = Apply(options, settings, name, "dir");
+            options = Apply(options, settings, name, default, "dir");
             return new FashionMnist(train, options.Directory);
         }
         if (baseName.Equals(SyntheticShapesName, StringComparison.OrdinalIgnoreCase))
         {
-            options = Apply(options, settings, name, "size", "count", "marker", "seed");
+            options = Apply(options, settings, name, new Limits(SyntheticShapes.MinSize, SyntheticShapes.MaxSize, SyntheticShapes.MaxCount), "size", "count", "marker", "seed");
             return new SyntheticShapes(train, options.Count, options.ImageSize ?? SyntheticShapes.DefaultSize, options.Seed ?? seed, options.SpuriousMarker);
         }
         if (baseName.StartsWith(FolderPrefix, StringComparison.OrdinalIgnoreCase))
         {
             var root = baseName[FolderPrefix.Length..];
             if (root.Length == 0) throw new ArgumentException($"'{name}' names no folder: write folder:<path>", nameof(name));
-            options = Apply(options, settings, name, "size", "channels", "test", "seed");
+            options = Apply(options, settings, name, new Limits(1, ImageFolder.MaxSize, 0), "size", "channels", "test", "seed");
             return OpenFolder(root, train, options.Seed ?? seed, options);
         }
         throw new ArgumentException($"unknown dataset '{name}'. Known datasets: {string.Join(", ", Known)}", nameof(name));
@@ -76,7 +76,10 @@ public static class Datasets
     }
 
     // Settings typed into the name must be ones this dataset takes; options set in code that it does not take are ignored.
-    private static DatasetOptions Apply(DatasetOptions options, string? settings, string name, params string[] allowed)
+    // The ranges a dataset accepts for the whole-number settings typed into its name, checked before anything is made.
+    private readonly record struct Limits(int MinSize, int MaxSize, int MaxCount);
+
+    private static DatasetOptions Apply(DatasetOptions options, string? settings, string name, Limits limits, params string[] allowed)
     {
         if (string.IsNullOrWhiteSpace(settings)) return options;
         foreach (var pair in settings.Split('&', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -90,9 +93,9 @@ public static class Datasets
             options = key switch
             {
                 "dir" => options with { Directory = value },
-                "size" => options with { ImageSize = ParseInt(value, key, name) },
-                "channels" => options with { Channels = ParseInt(value, key, name) },
-                "count" => options with { Count = ParseInt(value, key, name) },
+                "size" => options with { ImageSize = ParseInt(value, key, name, limits.MinSize, limits.MaxSize, "pixels") },
+                "channels" => options with { Channels = ParseInt(value, key, name, 1, 3, "channels") },
+                "count" => options with { Count = ParseInt(value, key, name, 1, limits.MaxCount, "images") },
                 "marker" => options with { SpuriousMarker = new SpuriousMarker(ParseDouble(value, key, name)) },
                 "test" => options with { TestFraction = ParseDouble(value, key, name) },
                 "seed" => options with { Seed = ParseLong(value, key, name) },
@@ -102,9 +105,15 @@ public static class Datasets
         return options;
     }
 
-    private static int ParseInt(string value, string key, string name) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
-            ? v : throw new ArgumentException($"'{name}': {key} must be a whole number, got '{value}'", nameof(name));
+    // Also reads numbers written like 2e9, so that a value out of range is reported as that, not as a typo.
+    private static int ParseInt(string value, string key, string name, int min, int max, string unit)
+    {
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v != Math.Floor(v))
+            throw new ArgumentException($"'{name}': {key} must be a whole number, got '{value}'", nameof(name));
+        if (v < min || v > max)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"'{name}': {key} must be {min:N0} to {max:N0} {unit}, got {value}"), nameof(name));
+        return (int)v;
+    }
 
     private static long ParseLong(string value, string key, string name) =>
         long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)

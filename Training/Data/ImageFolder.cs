@@ -11,6 +11,12 @@ namespace CnnVis.Training.Data;
 public sealed class ImageFolder : ImageDataset
 {
     public const int DefaultSize = 64;
+
+    /// <summary>
+    /// The largest side images are resized to: each decoded image is kept in memory (3 MB at 1024 pixels, RGB),
+    /// and a batch of them is one buffer of floats.
+    /// </summary>
+    public const int MaxSize = 1024;
     private const int NormalizationSample = 256;
 
     public static readonly IReadOnlyList<string> Extensions = new[] { ".png", ".jpg", ".jpeg", ".bmp" };
@@ -32,7 +38,7 @@ public sealed class ImageFolder : ImageDataset
     public ImageFolder(string root, int size = DefaultSize, int channels = 3, Normalization? normalization = null, IReadOnlyList<string>? classNames = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
-        if (size is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(size), $"the image size must be 1 to 4096 pixels, got {size}");
+        if (size is < 1 or > MaxSize) throw new ArgumentOutOfRangeException(nameof(size), $"the image size must be 1 to {MaxSize} pixels, got {size}");
         if (channels is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(channels), $"images can be read with 1 or 3 channels, got {channels}");
         if (!System.IO.Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: no such folder");
         normalization?.Validate(channels);

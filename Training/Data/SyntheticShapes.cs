@@ -14,6 +14,11 @@ public sealed class SyntheticShapes : ImageDataset
     public const int DefaultSize = 32;
     public const int DefaultTrainCount = 10_000;
     public const int DefaultTestCount = 2_000;
+    public const int MinSize = 16;
+    public const int MaxSize = 512;
+
+    /// <summary>The most images a split may hold: images are drawn on demand, but an epoch's order is an array of them.</summary>
+    public const int MaxCount = 10_000_000;
 
     private const long TrainStream = 1;
     private const long TestStream = 2;
@@ -22,15 +27,15 @@ public sealed class SyntheticShapes : ImageDataset
     private static readonly ConcurrentDictionary<(long seed, int size), Normalization> s_normalizations = new();
 
     /// <param name="train">The training split, or else the test split.</param>
-    /// <param name="count">Images in the split (by default 10,000 for training, 2,000 for testing).</param>
-    /// <param name="size">Side of the square images in pixels (16 to 512).</param>
+    /// <param name="count">Images in the split (by default 10,000 for training, 2,000 for testing; at most <see cref="MaxCount"/>).</param>
+    /// <param name="size">Side of the square images in pixels (<see cref="MinSize"/> to <see cref="MaxSize"/>).</param>
     /// <param name="seed">Which images: the same seed gives the same images.</param>
     /// <param name="marker">A shortcut to plant in the training split; ignored for the test split.</param>
     public SyntheticShapes(bool train = true, int? count = null, int size = DefaultSize, long seed = 0, SpuriousMarker? marker = null)
     {
-        if (size is < 16 or > 512) throw new ArgumentOutOfRangeException(nameof(size), $"synthetic images are 16 to 512 pixels wide, got {size}");
+        if (size is < MinSize or > MaxSize) throw new ArgumentOutOfRangeException(nameof(size), $"synthetic images are {MinSize} to {MaxSize} pixels wide, got {size}");
         var n = count ?? (train ? DefaultTrainCount : DefaultTestCount);
-        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(count), $"the image count must be positive, got {n}");
+        if (n is <= 0 or > MaxCount) throw new ArgumentOutOfRangeException(nameof(count), $"the image count must be 1 to {MaxCount:N0}, got {n:N0}");
         marker?.Validate();
         Train = train;
         Count = n;

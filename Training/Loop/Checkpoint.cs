@@ -33,21 +33,79 @@ public sealed record Checkpoint
     internal static string FolderName(int epoch, bool endOfEpoch, long step) =>
         endOfEpoch ? $"epoch-{epoch:D4}" : $"epoch-{epoch:D4}-step-{step:D8}";
 
-    internal static CheckpointInfo Save(string root, Checkpoint meta, Module model, Optimizer optimizer)
+    internal static CheckpointInfo Save(string root, Checkpoint meta, Module model, Optimizer optimizer, CheckpointStorage? storage = null)
     {
+        storage ??= CheckpointStorage.Disk;
         var checkpoints = Path.Combine(root, "checkpoints");
         System.IO.Directory.CreateDirectory(checkpoints);
         var final = Path.Combine(checkpoints, FolderName(meta.Epoch, meta.EndOfEpoch, meta.Step));
         var partial = final + ".partial";
-        if (System.IO.Directory.Exists(partial)) System.IO.Directory.Delete(partial, true);
-        System.IO.Directory.CreateDirectory(partial);
-        torch.save(model.state_dict(), Path.Combine(partial, ModelFile));
+        var modelState = model.state_dict();
         var optimizerState = optimizer.state_dict();
-        torch.save(optimizerState, Path.Combine(partial, OptimizerFile));
-        File.WriteAllText(Path.Combine(partial, MetaFile), JsonSerializer.Serialize(meta, Json));
+        try
+        {
+            if (System.IO.Directory.Exists(partial)) System.IO.Directory.Delete(partial, true);
+            System.IO.Directory.CreateDirectory(partial);
+            storage.SaveTensors(modelState, Path.Combine(partial, ModelFile));
+            storage.SaveTensors(optimizerState, Path.Combine(partial, OptimizerFile));
+            storage.WriteText(Path.Combine(partial, MetaFile), JsonSerializer.Serialize(meta, Json));
+        }
+        catch (Exception e) when (e is IOException or TorchException or UnauthorizedAccessException)
+        {
+            TryDelete(partial);
+            var needed = Bytes(modelState.Values) + Bytes(optimizerState.Values) + MetadataAllowance;
+            throw SaveFailure(root, checkpoints, final, e, storage.FreeBytes(checkpoints), needed);
+        }
         if (System.IO.Directory.Exists(final)) System.IO.Directory.Delete(final, true);
         System.IO.Directory.Move(partial, final);
         return new CheckpointInfo(final, meta.Epoch, meta.Step, meta.EndOfEpoch);
+    }
+
+    // Room for checkpoint.json and the zip format's headers beside the tensors' bytes.
+    private const long MetadataAllowance = 64 << 10;
+
+    private static TrainingFailedException SaveFailure(string root, string checkpoints, string final, Exception e, long? free, long needed)
+    {
+        var previous = System.IO.Directory.GetDirectories(checkpoints)
+            .Where(d => d != final && !d.EndsWith(".partial", StringComparison.Ordinal) && File.Exists(Path.Combine(d, MetaFile)))
+            .OrderBy(d => d, StringComparer.Ordinal)
+            .LastOrDefault();
+        var kept = previous is null
+            ? "no earlier checkpoint of this run existed"
+            : $"the previous checkpoint, {previous}, is intact";
+        // The writer's own error rarely says why (libtorch's does not); a disk without room for a checkpoint does.
+        var full = e is IOException io && (io.HResult & 0xFFFF) is DiskFullErrno or QuotaErrno || free is { } f && f < needed;
+        var message = full
+            ? $"{final}: the disk is full ({Megabytes(free)} free, a checkpoint needs about {Megabytes(needed)}): this checkpoint was not saved and {kept}. Free some space, then resume with --resume {root}"
+            : $"{final}: the checkpoint could not be saved ({e.Message}); {kept}";
+        return new TrainingFailedException(message, e);
+    }
+
+    private const int DiskFullErrno = 28;   // ENOSPC
+    private const int QuotaErrno = 122;     // EDQUOT
+
+    private static string Megabytes(long? bytes) => bytes is { } b
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{b / 1048576.0:F1} MB")
+        : "an unknown amount";
+
+    private static long Bytes(IEnumerable<Tensor> tensors) => tensors.Sum(t => t.numel() * t.dtype switch
+    {
+        ScalarType.Byte or ScalarType.Int8 or ScalarType.Bool => 1L,
+        ScalarType.Int16 or ScalarType.Float16 or ScalarType.BFloat16 => 2L,
+        ScalarType.Int32 or ScalarType.Float32 => 4L,
+        _ => 8L,
+    });
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A half-written folder is ignored by FindLatest; removing it only frees its space.
+        }
     }
 
     /// <summary>Reads a checkpoint folder's metadata; the error names the folder and what is wrong.</summary>
@@ -66,7 +124,31 @@ public sealed record Checkpoint
             throw new InvalidDataException($"{metaPath}: corrupt checkpoint metadata ({e.Message})");
         }
         if (meta is null) throw new InvalidDataException($"{metaPath}: empty checkpoint metadata");
+        // JSON's null passes the deserializer for non-nullable fields; a stored run is checked as a new one is.
+        if (meta.Options is null) throw new InvalidDataException($"{metaPath}: the field 'Options' is missing or null");
+        if (meta.ClassNames is null || meta.ClassNames.Any(c => c is null)) throw new InvalidDataException($"{metaPath}: the field 'ClassNames' is missing or holds null");
+        if (meta.Epoch < 1) throw new InvalidDataException($"{metaPath}: the field 'Epoch' must be at least 1, got {meta.Epoch}");
+        if (meta.Step < 0) throw new InvalidDataException($"{metaPath}: the field 'Step' must not be negative, got {meta.Step}");
+        if (meta.BatchInEpoch < 0) throw new InvalidDataException($"{metaPath}: the field 'BatchInEpoch' must not be negative, got {meta.BatchInEpoch}");
+        meta.Options.ValidateStored(metaPath);
         return meta with { Directory = directory };
+    }
+
+    /// <summary>
+    /// The run folder this checkpoint belongs to: the folder holding its <c>checkpoints/</c> folder wherever
+    /// that now is; for a checkpoint folder kept elsewhere, the absolute output folder it was saved with;
+    /// otherwise null (a relative stored folder says nothing about where the run is now).
+    /// </summary>
+    [JsonIgnore]
+    public string? RunDirectory
+    {
+        get
+        {
+            var full = Path.GetFullPath(Directory);
+            var parent = Path.GetDirectoryName(full);
+            if (parent is not null && Path.GetFileName(parent) == "checkpoints") return Path.GetDirectoryName(parent);
+            return Options.OutputDirectory is { } stored && Path.IsPathFullyQualified(stored) ? stored : null;
+        }
     }
 
     /// <summary>The newest whole checkpoint under a run folder (or the folder itself if it is one), or null.</summary>

@@ -42,24 +42,30 @@ public sealed class Trainer
         _ => throw new ArgumentException($"unknown optimizer '{o.Optimizer}'. Known optimizers: {string.Join(", ", TrainingOptions.Optimizers)}"),
     };
 
+    /// <summary>How checkpoints reach the disk; tests replace it with a disk that fills up.</summary>
+    internal CheckpointStorage Storage { get; init; } = CheckpointStorage.Disk;
+
     /// <summary>
-    /// Trains from scratch, or from <paramref name="resume"/> (its stored options win over this trainer's, except
-    /// the epoch count and output folder). Cancelling ends the current step, saves a checkpoint and returns.
+    /// Trains from scratch, or continues <paramref name="resume"/>. A resumed run keeps everything the
+    /// checkpoint stored except what may change (<see cref="TrainingOptions.ConflictsWith"/>): this trainer's
+    /// options must agree with it on the rest, or the resume is refused naming each option that differs.
+    /// Its checkpoints go to this trainer's output folder, or else to the run folder the checkpoint lies in.
+    /// The output folder is created, checked writable and locked for the run (<see cref="RunLock"/>) before
+    /// the first step. Cancelling ends the current step, saves a checkpoint and returns.
     /// </summary>
     public TrainingOutcome Run(CancellationToken cancellation = default, Checkpoint? resume = null)
     {
-        var options = resume is null ? _options : resume.Options with { Epochs = _options.Epochs, OutputDirectory = _options.OutputDirectory ?? resume.Options.OutputDirectory };
+        var options = resume is null ? _options : ResumedOptions(resume);
+        if (options.OutputDirectory is not null) options = options with { OutputDirectory = Path.GetFullPath(options.OutputDirectory) };
         torch.set_num_threads(options.Threads);
         torch.manual_seed(options.Seed);
         var (train, validation) = OpenData(options);
         using var model = ModelZoo.Create(options.Model, train.Channels, train.ClassNames.Count);
         if (options.ChannelsLast) model.to(MemoryFormat.ChannelsLast);
+        // After the cheap checks of data and model (a typo leaves no folder behind), before any step is taken.
+        using var runLock = options.OutputDirectory is null ? null : TakeOutputFolder(options.OutputDirectory);
         using var optimizer = CreateOptimizer(options, model.parameters());
-        if (resume is not null)
-        {
-            if (resume.Options.Model != options.Model) throw new TrainingFailedException($"{resume.Directory}: the checkpoint is for model '{resume.Options.Model}'");
-            resume.LoadInto(model, optimizer);
-        }
+        resume?.LoadInto(model, optimizer);
         using var trainLoader = new DataLoader(train, options.BatchSize, shuffle: true, seed: options.Seed, options.Augmentation);
         using var validationLoader = new DataLoader(validation, Math.Max(options.BatchSize, 256), shuffle: false, seed: options.Seed);
         var context = new TrainingContext(options, model, optimizer, train, validation) { BatchesPerEpoch = trainLoader.BatchCount };
@@ -91,7 +97,7 @@ public sealed class Trainer
                 Epoch = epoch, Step = context.Step, BatchInEpoch = batchInEpoch, EndOfEpoch = endOfEpoch, Options = options,
                 ClassNames = train.ClassNames.ToArray(),
             };
-            lastCheckpoint = Checkpoint.Save(options.OutputDirectory, meta, model, optimizer);
+            lastCheckpoint = Checkpoint.Save(options.OutputDirectory, meta, model, optimizer, Storage);
             var saved = lastCheckpoint;
             Notify(c => c.OnCheckpointSaved(context, saved), "OnCheckpointSaved");
             return lastCheckpoint;
@@ -163,12 +169,71 @@ public sealed class Trainer
                 SaveCheckpoint(epoch, trainLoader.BatchCount, endOfEpoch: true);
                 Notify(c => c.OnEpochEnd(context, summary), "OnEpochEnd");
             }
-            return Finish(TrainingStatus.Completed, $"trained {options.Epochs} epochs ({context.Step} steps)");
+            return Finish(TrainingStatus.Completed, $"trained {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")} ({context.Step} steps)");
         }
         catch (CallbackFailedException e)
         {
             return Finish(TrainingStatus.CallbackFailed, e.Message);
         }
+    }
+
+    // The options a resumed run trains with: this trainer's, once they are known to continue the checkpoint's run.
+    private TrainingOptions ResumedOptions(Checkpoint resume)
+    {
+        var conflicts = _options.ConflictsWith(resume.Options);
+        if (conflicts.Count > 0)
+        {
+            throw new TrainingFailedException(
+                $"{resume.Directory}: cannot resume with options that differ from the run's: {string.Join("; ", conflicts)}. " +
+                "Only --epochs, --out, --lr and --threads may change when resuming");
+        }
+        var trained = resume.EndOfEpoch ? resume.Epoch : resume.Epoch - 1;
+        if (_options.Epochs <= trained)
+        {
+            throw new TrainingFailedException(
+                $"{resume.Directory}: the run has already trained {trained} epoch{(trained == 1 ? "" : "s")}; " +
+                $"--epochs {_options.Epochs} leaves nothing to train (ask for more than {trained} to continue it)");
+        }
+        var output = _options.OutputDirectory ?? resume.RunDirectory
+            ?? throw new TrainingFailedException(
+                $"{resume.Directory}: the checkpoint lies outside a run folder (<run>/checkpoints/<checkpoint>) and stores no absolute output folder; give --out");
+        return _options with { OutputDirectory = output };
+    }
+
+    // Checked before any data is read or any step is taken, so a folder that cannot hold checkpoints costs nothing.
+    private static RunLock TakeOutputFolder(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TrainingFailedException($"{directory}: the output folder cannot be created ({e.Message})", e);
+        }
+        var probe = Path.Combine(directory, $".write-probe-{Environment.ProcessId}");
+        try
+        {
+            using (var stream = new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(new byte[4096]);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                // The probe may never have been created; the error that matters is the one below.
+            }
+            throw new TrainingFailedException($"{directory}: the output folder is not writable ({e.Message})", e);
+        }
+        return RunLock.Acquire(directory);
     }
 
     /// <summary>Evaluates a model on a loader: loss, accuracy, per-class accuracy and every image's prediction.</summary>

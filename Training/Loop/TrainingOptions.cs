@@ -1,3 +1,4 @@
+using System.Globalization;
 using CnnVis.Training.Data;
 
 namespace CnnVis.Training.Loop;
@@ -35,19 +36,118 @@ public sealed record TrainingOptions
     public static IReadOnlyList<string> Optimizers { get; } = new[] { "adam", "adamw", "sgd" };
     public static IReadOnlyList<string> Schedules { get; } = new[] { "none", "step", "cosine" };
 
-    /// <summary>Checks every value, naming the first bad one.</summary>
+    /// <summary>The most CPU threads a run may ask for: far beyond any CPU's cores, yet fast to start.</summary>
+    public const int MaxThreads = 256;
+
+    /// <summary>
+    /// The largest learning rate: the optimizers scale it (Adam by up to 10x at its first step) into 32-bit
+    /// arithmetic, and no useful rate comes near it.
+    /// </summary>
+    public const double MaxLearningRate = 1e6;
+
+    // How each option is named to a user: the command line's name where it has one, the stored field's otherwise.
+    private static readonly Dictionary<string, string> s_cliNames = new()
+    {
+        [nameof(Dataset)] = "--dataset", [nameof(Model)] = "--model", [nameof(Epochs)] = "--epochs", [nameof(Optimizer)] = "--optimizer",
+        [nameof(LearningRate)] = "--lr", [nameof(Momentum)] = "--momentum", [nameof(Nesterov)] = "--nesterov",
+        [nameof(WeightDecay)] = "--weight-decay", [nameof(BatchSize)] = "--batch-size", [nameof(Seed)] = "--seed",
+        [nameof(Schedule)] = "--schedule", [nameof(WarmupSteps)] = "--warmup-steps", [nameof(LabelSmoothing)] = "--label-smoothing",
+        [nameof(TrainLimit)] = "--train-limit", [nameof(ValidationLimit)] = "--validation-limit", [nameof(Threads)] = "--threads",
+        [nameof(RandomCropPadding)] = "--random-crop", [nameof(HorizontalFlip)] = "--flip", [nameof(OutputDirectory)] = "--out",
+    };
+
+    /// <summary>The name a user knows an option by: "--batch-size" for <c>BatchSize</c>; the field's own name when no flag sets it.</summary>
+    public static string OptionName(string property) => s_cliNames.GetValueOrDefault(property, property);
+
+    /// <summary>Checks every value, naming the first bad one by its command-line option; throws <see cref="ArgumentException"/>.</summary>
     public void Validate()
     {
-        if (Epochs <= 0) throw new ArgumentException($"--epochs must be positive, got {Epochs}");
-        if (BatchSize <= 0) throw new ArgumentException($"--batch-size must be positive, got {BatchSize}");
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"--lr must be a positive number, got {LearningRate}");
-        if (!Optimizers.Contains(Optimizer)) throw new ArgumentException($"unknown optimizer '{Optimizer}'. Known optimizers: {string.Join(", ", Optimizers)}");
-        if (!Schedules.Contains(Schedule)) throw new ArgumentException($"unknown schedule '{Schedule}'. Known schedules: {string.Join(", ", Schedules)}");
-        if (Threads <= 0) throw new ArgumentException($"--threads must be positive, got {Threads}");
-        if (TrainLimit < 0 || ValidationLimit < 0) throw new ArgumentException("--train-limit and --validation-limit must not be negative");
-        if (WarmupSteps < 0) throw new ArgumentException($"--warmup-steps must not be negative, got {WarmupSteps}");
-        if (LabelSmoothing < 0 || LabelSmoothing >= 1) throw new ArgumentException($"--label-smoothing must be in [0, 1), got {LabelSmoothing}");
-        if (WeightDecay < 0) throw new ArgumentException($"--weight-decay must not be negative, got {WeightDecay}");
+        if (Check() is { } bad)
+            throw new ArgumentException(bad.message(OptionName(bad.property)), bad.property);
+    }
+
+    /// <summary>
+    /// Checks options read back from <paramref name="file"/> exactly as <see cref="Validate"/> checks new ones; throws
+    /// <see cref="InvalidDataException"/> naming the file and the stored field (e.g. <c>Options.Threads</c>).
+    /// </summary>
+    public void ValidateStored(string file)
+    {
+        if (Check() is { } bad)
+            throw new InvalidDataException($"{file}: {bad.message($"the stored field 'Options.{bad.property}'")}");
+    }
+
+    /// <summary>
+    /// Options that this run must share with <paramref name="stored"/> to continue it, and does not: every one
+    /// but the epoch count, the output folder, the learning rate and the thread count, which may change on resume.
+    /// Each is named as the user knows it, with both values.
+    /// </summary>
+    public IReadOnlyList<string> ConflictsWith(TrainingOptions stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var conflicts = new List<string>();
+        void Same<T>(string property, T mine, T theirs)
+        {
+            if (!EqualityComparer<T>.Default.Equals(mine, theirs))
+                conflicts.Add($"{OptionName(property)} {Show(mine)} (the run has {Show(theirs)})");
+        }
+        Same(nameof(Dataset), Dataset, stored.Dataset);
+        Same(nameof(Model), Model, stored.Model);
+        Same(nameof(Optimizer), Optimizer, stored.Optimizer);
+        Same(nameof(Momentum), Momentum, stored.Momentum);
+        Same(nameof(Nesterov), Nesterov, stored.Nesterov);
+        Same(nameof(WeightDecay), WeightDecay, stored.WeightDecay);
+        Same(nameof(BatchSize), BatchSize, stored.BatchSize);
+        Same(nameof(Seed), Seed, stored.Seed);
+        Same(nameof(Schedule), Schedule, stored.Schedule);
+        Same(nameof(WarmupSteps), WarmupSteps, stored.WarmupSteps);
+        Same(nameof(StepEpochs), StepEpochs, stored.StepEpochs);
+        Same(nameof(StepGamma), StepGamma, stored.StepGamma);
+        Same(nameof(LabelSmoothing), LabelSmoothing, stored.LabelSmoothing);
+        Same(nameof(TrainLimit), TrainLimit, stored.TrainLimit);
+        Same(nameof(ValidationLimit), ValidationLimit, stored.ValidationLimit);
+        Same(nameof(RandomCropPadding), RandomCropPadding, stored.RandomCropPadding);
+        Same(nameof(HorizontalFlip), HorizontalFlip, stored.HorizontalFlip);
+        Same(nameof(ChannelsLast), ChannelsLast, stored.ChannelsLast);
+        return conflicts;
+    }
+
+    private static string Show<T>(T value) => value switch
+    {
+        null => "none",
+        string s => $"'{s}'",
+        bool b => b ? "on" : "off",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    // The first bad value: its property and its message given the name to call it by.
+    private (string property, Func<string, string> message)? Check()
+    {
+        static (string, Func<string, string>) Bad(string property, Func<string, string> message) => (property, message);
+        string Got(object? value) => value is null ? "none" : Show(value);
+        if (Dataset is null) return Bad(nameof(Dataset), n => $"{n} must name a dataset, got none");
+        if (Model is null) return Bad(nameof(Model), n => $"{n} must name a model, got none");
+        if (Epochs <= 0) return Bad(nameof(Epochs), n => $"{n} must be positive, got {Epochs}");
+        if (BatchSize <= 0) return Bad(nameof(BatchSize), n => $"{n} must be positive, got {BatchSize}");
+        if (!(LearningRate > 0) || !(LearningRate <= MaxLearningRate))
+            return Bad(nameof(LearningRate), n => $"{n} must be a positive number no larger than {Show(MaxLearningRate)} (larger rates overflow the optimizer's 32-bit arithmetic), got {Got(LearningRate)}");
+        if (Optimizer is null || !Optimizers.Contains(Optimizer))
+            return Bad(nameof(Optimizer), n => $"unknown optimizer {Got(Optimizer)} ({n}). Known optimizers: {string.Join(", ", Optimizers)}");
+        if (Schedule is null || !Schedules.Contains(Schedule))
+            return Bad(nameof(Schedule), n => $"unknown schedule {Got(Schedule)} ({n}). Known schedules: {string.Join(", ", Schedules)}");
+        if (Threads <= 0) return Bad(nameof(Threads), n => $"{n} must be positive, got {Threads}");
+        if (Threads > MaxThreads)
+            return Bad(nameof(Threads), n => $"{n} must be at most {MaxThreads} (this machine has {Environment.ProcessorCount} cores), got {Threads}");
+        if (TrainLimit < 0) return Bad(nameof(TrainLimit), n => $"{n} must not be negative, got {TrainLimit}");
+        if (ValidationLimit < 0) return Bad(nameof(ValidationLimit), n => $"{n} must not be negative, got {ValidationLimit}");
+        if (WarmupSteps < 0) return Bad(nameof(WarmupSteps), n => $"{n} must not be negative, got {WarmupSteps}");
+        if (StepEpochs <= 0) return Bad(nameof(StepEpochs), n => $"{n} must be positive, got {StepEpochs}");
+        if (!(StepGamma > 0) || double.IsInfinity(StepGamma)) return Bad(nameof(StepGamma), n => $"{n} must be a positive number, got {Got(StepGamma)}");
+        if (!(LabelSmoothing >= 0) || !(LabelSmoothing < 1)) return Bad(nameof(LabelSmoothing), n => $"{n} must be in [0, 1), got {Got(LabelSmoothing)}");
+        if (!(WeightDecay >= 0) || !(WeightDecay <= MaxLearningRate)) return Bad(nameof(WeightDecay), n => $"{n} must be a number from 0 to {Show(MaxLearningRate)}, got {Got(WeightDecay)}");
+        if (!(Momentum >= 0) || !(Momentum <= 1)) return Bad(nameof(Momentum), n => $"{n} must be a number from 0 to 1, got {Got(Momentum)}");
+        if (RandomCropPadding < 0) return Bad(nameof(RandomCropPadding), n => $"{n} must not be negative, got {RandomCropPadding}");
+        return null;
     }
 
     internal Augmentation? Augmentation =>

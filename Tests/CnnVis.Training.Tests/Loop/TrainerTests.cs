@@ -5,6 +5,7 @@ using CnnVis.Training.Loop;
 
 namespace CnnVis.Training.Tests.Loop;
 
+[Collection(TrainingRunCollection.Name)]
 public sealed class TrainerTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cnnvis-trainer-").FullName;
@@ -178,16 +179,17 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void ResumingWithAnotherArchitectureIsRefused()
+    public void ResumingWithAnotherArchitectureIsRefusedBeforeAnyWeightIsLoaded()
     {
         var options = Small("arch");
         new Trainer(options).Run();
         var checkpoint = Checkpoint.FindLatest(options.OutputDirectory!)!;
-        var foreign = checkpoint with { Options = checkpoint.Options with { Model = "vgg-small" } };
-        Assert.ThrowsAny<Exception>(() => new Trainer(options with { Epochs = 2 }).Run(resume: foreign));
+        var e = Assert.Throws<TrainingFailedException>(() => new Trainer(options with { Epochs = 2, Model = "vgg-small" }).Run(resume: checkpoint));
+        Assert.Equal($"{checkpoint.Directory}: cannot resume with options that differ from the run's: --model 'vgg-small' (the run has 'fashionnet'). " +
+            "Only --epochs, --out, --lr and --threads may change when resuming", e.Message);
         using var vgg = new SmallVgg(1, 10);
-        var e = Assert.Throws<StateDictMismatchException>(() => Checkpoint.LoadWeights(checkpoint.Directory, vgg));
-        Assert.Contains("missing keys", e.Message);
+        var mismatch = Assert.Throws<StateDictMismatchException>(() => Checkpoint.LoadWeights(checkpoint.Directory, vgg));
+        Assert.Contains("missing keys", mismatch.Message);
     }
 
     [Fact]
