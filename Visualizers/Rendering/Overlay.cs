@@ -30,6 +30,7 @@ public static class Overlay
         if (!heat.shape.SequenceEqual(expectedHeat))
             throw new ArgumentException($"the heat map has shape [{string.Join(", ", heat.shape)}] but the image needs [{string.Join(", ", expectedHeat)}]", nameof(heat));
 
+        SkiaRuntime.EnsureLoaded();
         using var scope = torch.NewDisposeScope();
         var pixels = Pixels.FromUnitRange(image);
         var colours = colormap.Apply(heat);

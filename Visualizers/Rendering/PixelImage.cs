@@ -78,7 +78,8 @@ internal sealed class PixelImage
     /// <summary>An opaque RGBA bitmap as uint8 [H, W, 3]: a new tensor the caller owns.</summary>
     public static Tensor ToTensor(SKBitmap bitmap)
     {
-        if (bitmap.ColorType != SKColorType.Rgba8888) throw new ArgumentException($"expected an RGBA bitmap, got {bitmap.ColorType}", nameof(bitmap));
+        if (bitmap.ColorType != SKColorType.Rgba8888 || bitmap.RowBytes != bitmap.Width * 4)
+            throw new ArgumentException($"expected a packed RGBA bitmap, got {bitmap.ColorType} with {bitmap.RowBytes} bytes a row for {bitmap.Width} pixels", nameof(bitmap));
         var rgba = bitmap.GetPixelSpan();
         var rgb = new byte[checked(bitmap.Width * bitmap.Height * 3)];
         for (int p = 0, s = 0; p < rgb.Length; p += 3, s += 4)
