@@ -12,7 +12,7 @@ CONFIG=Release
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages the build and the runtime need; bench adds python3-torch (the PyTorch reference).
-PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist)
+PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist fontconfig fonts-dejavu-core)
 BENCH_PACKAGES=(python3-torch python3-numpy)
 
 install_missing() {

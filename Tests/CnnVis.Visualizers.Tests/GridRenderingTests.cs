@@ -8,80 +8,36 @@ namespace CnnVis.Visualizers.Tests;
 public class GridRenderingTests
 {
     [Fact]
-    public void TheFontHasADistinctGlyphForEveryPrintableAsciiCharacter()
-    {
-        var seen = new Dictionary<string, char>();
-        for (var c = (char)32; c <= (char)126; c++)
-        {
-            Assert.True(BitmapFont.HasGlyph(c), $"no glyph for '{c}' ({(int)c})");
-            var rows = BitmapFont.Glyph(c);
-            Assert.Equal(BitmapFont.GlyphHeight, rows.Count);
-            Assert.All(rows, r => Assert.InRange(r, 0, 31));
-            if (c == ' ') Assert.All(rows, r => Assert.Equal(0, r));
-            else Assert.Contains(rows, r => r != 0);
-            var key = string.Join(",", rows);
-            Assert.False(seen.TryGetValue(key, out var twin), $"'{c}' looks exactly like '{twin}'");
-            seen[key] = c;
-        }
-        Assert.True(BitmapFont.HasGlyph('→'));
-        Assert.False(BitmapFont.HasGlyph('é'));
-        Assert.Equal(BitmapFont.Glyph('?'), BitmapFont.Glyph('é'));
-        // 'T': the top row full, then the middle column.
-        Assert.True(Enumerable.Range(0, 5).All(x => BitmapFont.IsSet('T', x, 0)));
-        Assert.True(BitmapFont.IsSet('T', 2, 6));
-        Assert.False(BitmapFont.IsSet('T', 0, 6));
-        Assert.Equal(BitmapFont.Descent, BitmapFont.TopOf('g'));
-        Assert.Equal(0, BitmapFont.TopOf('G'));
-
-        var sample = new ImageGrid(new[] { "every glyph" }, cellSize: 640);
-        using var cell = torch.zeros(new long[] { 1, 1, 3 }, ScalarType.Byte);
-        var ascii = new string(Enumerable.Range(32, 95).Select(c => (char)c).ToArray());
-        sample.AddRow(ascii + "\nThe quick brown fox jumps over the lazy dog → 0.83 × …\nAnkle boot → Sneaker 0.83", new[] { cell });
-        SaveForLooking(sample, "font");
-    }
-
-    [Fact]
-    public void TextIsMeasuredAndWrappedInWholeGlyphs()
-    {
-        Assert.Equal(0, BitmapFont.MeasureWidth(""));
-        Assert.Equal(5, BitmapFont.MeasureWidth("a"));
-        Assert.Equal((3 * 6 - 1) * 2, BitmapFont.MeasureWidth("cam", 2));
-        // 104 pixels at scale 2 hold 8 glyphs: (8·6 − 1)·2 = 94, 9 would need 106.
-        Assert.Equal(new[] { "guided-", "backprop", "-", "negative" }, BitmapFont.Wrap("guided-backprop-negative", 104, 2));
-        Assert.False(BitmapFont.WrapsWithoutCuttingWords("guided-backprop-negative", 104, 2));
-        Assert.True(BitmapFont.WrapsWithoutCuttingWords("guided-backprop-negative", 104, 1));
-        Assert.True(BitmapFont.WrapsWithoutCuttingWords("gradcam saliency", 104, 2));
-        Assert.Equal(new[] { "smoothgrad", "(saliency)" }, BitmapFont.Wrap("smoothgrad(saliency)", 130, 2));
-        Assert.Equal(new[] { "Ankle boot →", "Sneaker 0.83" }, BitmapFont.Wrap("Ankle boot → Sneaker 0.83", 12 * 6 * 2, 2));
-        Assert.Equal(new[] { "abcdef", "gh" }, BitmapFont.Wrap("abcdefgh", 36, 1));
-        Assert.Equal(new[] { "one", "two" }, BitmapFont.Wrap("one\ntwo", 1000));
-    }
-
-    [Fact]
     public void TheGridIsLaidOutAsMeasuredByHand()
     {
-        var grid = new ImageGrid(new[] { "input", "gradcam" }, cellSize: 96, fontScale: 2);
+        var grid = new ImageGrid(new[] { "input", "gradcam" }, cellSize: 96, textSize: 14);
         using var white = torch.full(new long[] { 28, 28, 3 }, 255, ScalarType.Byte);
         using var black = torch.zeros(new long[] { 28, 28, 1 }, ScalarType.Byte);
         grid.AddRow("Shirt 0.51", new[] { white, black }, correct: false);
         grid.AddRow("Bag → Bag 0.99", new[] { black, white }, correct: true);
         // 28 px upscaled by ceil(96 / 28) = 4: boxes of 112.
         Assert.Equal(112, grid.BoxSize);
+        // A line of 14-pixel text needs more than 14 pixels (ascenders and descenders) but not twice that.
+        var line = grid.LineHeight;
+        Assert.InRange(line, 15, 28);
+        Assert.Equal(14, grid.HeaderTextSize);
+        Assert.Equal(1, grid.RowLabelLines);
         // margin 8 + frame padding 6 + 112 + gap 8 + 112 + padding 6 + margin 8.
         Assert.Equal(260, grid.Width);
-        // margin 8 + header line 20 + 2 rows of (6 + label line 20 + 112 + 6) + gap 8 + margin 8.
-        Assert.Equal(8 + 20 + 2 * 144 + 8 + 8, grid.Height);
-        Assert.Equal(new PixelRect(8 + 6 + 120, 8 + 20 + 144 + 8 + 6 + 20, 112, 112), grid.CellRect(1, 1));
+        // margin 8 + one header line + 2 rows of (6 + one label line + 112 + 6) + gap 8 + margin 8.
+        var rowPitch = 6 + line + 112 + 6;
+        Assert.Equal(8 + line + 2 * rowPitch + 8 + 8, grid.Height);
+        Assert.Equal(new PixelRect(8 + 6 + 120, 8 + line + rowPitch + 8 + 6 + line, 112, 112), grid.CellRect(1, 1));
         using var pixels = grid.Render();
         Assert.Equal(new long[] { grid.Height, grid.Width, 3 }, pixels.shape);
-        var canvas = new Picture(pixels);
-        // Every pixel of a cell's box is its picture (28·4 fills the box exactly).
+        var canvas = new RenderedPicture(pixels);
+        // Every pixel of a cell's box is its picture (28·4 fills the box exactly), upscaled without smoothing.
         var cell = grid.CellRect(0, 1);
-        Assert.Equal(Rgb.Black, canvas[cell.X, cell.Y]);
-        Assert.Equal(Rgb.Black, canvas[cell.Right - 1, cell.Bottom - 1]);
+        Assert.All(canvas.In(cell), p => Assert.Equal(Rgb.Black, p.colour));
         Assert.Equal(ImageGrid.Background, canvas[cell.Right, cell.Y]);
-        Assert.Equal(Rgb.White, canvas[grid.CellRect(1, 1).X + 50, grid.CellRect(1, 1).Y + 50]);
-        SaveForLooking(grid, "grid-by-hand");
+        Assert.Equal(ImageGrid.Background, canvas[cell.X - 1, cell.Bottom - 1]);
+        Assert.All(canvas.In(grid.CellRect(1, 1)), p => Assert.Equal(Rgb.White, p.colour));
+        TestArtifacts.Save(grid, "grid-by-hand");
     }
 
     [Fact]
@@ -90,13 +46,20 @@ public class GridRenderingTests
         using var cell = torch.zeros(new long[] { 32, 32, 3 }, ScalarType.Byte);
         var shortNames = new ImageGrid(new[] { "input", "gradcam", "saliency" });
         shortNames.AddRow("", new[] { cell, cell, cell });
-        Assert.Equal(2, shortNames.HeaderScale);
-        var longNames = new ImageGrid(new[] { "input", "guided-backprop-negative" });
+        Assert.Equal(shortNames.TextSize, shortNames.HeaderTextSize);
+        var longNames = new ImageGrid(new[] { "input", "guided-backprop-negative-supercalifragilistic" });
         longNames.AddRow("", new[] { cell, cell });
-        // A 96-pixel box (+ gap) holds 8 glyphs at scale 2: "backprop-" does not fit, at scale 1 it does.
-        Assert.Equal(1, longNames.HeaderScale);
-        Assert.Equal(2 * BitmapFont.LineSpacing, longNames.ColumnLabelRect(1).Height);
-        SaveForLooking(longNames, "long-column-label");
+        Assert.True(longNames.HeaderTextSize < longNames.TextSize, $"header at {longNames.HeaderTextSize} px");
+        Assert.True(longNames.HeaderTextSize >= ImageGrid.MinHeaderTextSize);
+        // At the size chosen every word fits the column, so wrapping keeps each of them whole on a line of its own.
+        using var font = new LabelFont(longNames.HeaderTextSize);
+        var label = "guided-backprop-negative-supercalifragilistic";
+        var lines = font.Wrap(label, 96 + ImageGrid.Gap - 2);
+        Assert.True(lines.Count > 1);
+        Assert.Equal(label, string.Concat(lines));
+        Assert.All(lines.SkipLast(1), l => Assert.EndsWith("-", l));
+        Assert.Equal(lines.Count * font.LineHeight, longNames.ColumnLabelRect(1).Height);
+        TestArtifacts.Save(longNames, "long-column-label");
     }
 
     [Fact]
@@ -109,12 +72,30 @@ public class GridRenderingTests
         // 9 → ×3 = 27 and 10 → ×2 = 20: the box is the larger, and the 20-pixel picture sits (27 − 20) / 2 = 3 pixels in.
         Assert.Equal(27, grid.BoxSize);
         using var pixels = grid.Render();
-        var canvas = new Picture(pixels);
+        var canvas = new RenderedPicture(pixels);
         var box = grid.CellRect(0, 1);
         Assert.Equal(ImageGrid.Background, canvas[box.X + 2, box.Y + 2]);
         Assert.Equal(Rgb.Black, canvas[box.X + 3, box.Y + 3]);
         Assert.Equal(Rgb.Black, canvas[box.X + 22, box.Y + 22]);
         Assert.Equal(ImageGrid.Background, canvas[box.X + 23, box.Y + 23]);
+    }
+
+    [Fact]
+    public void UpscaledCellsKeepEveryModelPixelASharpSquare()
+    {
+        // A 2×2 checkerboard upscaled ×8: each quarter of the box is one colour, no blended edge between them.
+        using var checker = torch.tensor(new byte[] { 0, 255, 255, 0 }, new long[] { 2, 2, 1 });
+        var grid = new ImageGrid(new[] { "checker" }, cellSize: 16);
+        grid.AddRow("", new[] { checker });
+        using var pixels = grid.Render();
+        var picture = new RenderedPicture(pixels);
+        var box = grid.CellRect(0, 0);
+        Assert.Equal(16, box.Width);
+        Assert.All(picture.In(box), p =>
+        {
+            var dark = (p.x - box.X) / 8 == (p.y - box.Y) / 8;
+            Assert.Equal(dark ? Rgb.Black : Rgb.White, p.colour);
+        });
     }
 
     [Fact]
@@ -134,15 +115,12 @@ public class GridRenderingTests
         using var p0 = plain.Render();
         using var p1 = header.Render();
         using var p2 = rowLabel.Render();
-        var changedByHeader = Differences(new Picture(p0), new Picture(p1));
+        var changedByHeader = RenderedPicture.Differences(new RenderedPicture(p0), new RenderedPicture(p1));
         Assert.NotEmpty(changedByHeader);
         Assert.All(changedByHeader, xy => Assert.True(plain.ColumnLabelRect(1).Contains(xy.x, xy.y), $"pixel {xy} changed outside column 1's label"));
-        var changedByRow = Differences(new Picture(p0), new Picture(p2));
+        var changedByRow = RenderedPicture.Differences(new RenderedPicture(p0), new RenderedPicture(p2));
         Assert.NotEmpty(changedByRow);
         Assert.All(changedByRow, xy => Assert.True(plain.RowLabelRect(0).Contains(xy.x, xy.y), $"pixel {xy} changed outside row 0's label"));
-        // Text is drawn in the text colour.
-        var (x, y) = changedByRow[0];
-        Assert.Equal(ImageGrid.TextColour, new Picture(p2)[x, y]);
     }
 
     [Fact]
@@ -154,15 +132,16 @@ public class GridRenderingTests
         grid.AddRow("wrong", new[] { cell }, correct: false);
         grid.AddRow("unknown", new[] { cell });
         using var pixels = grid.Render();
-        var picture = new Picture(pixels);
+        var picture = new RenderedPicture(pixels);
         var expected = new[] { ImageGrid.CorrectColour, ImageGrid.IncorrectColour, ImageGrid.Background };
         for (var r = 0; r < 3; r++)
         {
             var frame = grid.RowFrameRect(r);
             foreach (var (x, y) in new[] { (frame.X, frame.Y), (frame.Right - 1, frame.Bottom - 1), (frame.X + ImageGrid.FrameWidth - 1, frame.Y + frame.Height / 2) })
                 Assert.Equal(expected[r], picture[x, y]);
-            // Just inside the frame: background again.
+            // Frames are whole pixels: just inside and just outside, background again.
             Assert.Equal(ImageGrid.Background, picture[frame.X + ImageGrid.FrameWidth, frame.Y + frame.Height / 2]);
+            Assert.Equal(ImageGrid.Background, picture[frame.X - 1, frame.Y + frame.Height / 2]);
         }
         Assert.NotEqual(ImageGrid.CorrectColour, ImageGrid.IncorrectColour);
     }
@@ -179,9 +158,11 @@ public class GridRenderingTests
         Assert.Contains("'gradcam'", type.Message);
         Assert.Contains("uint8", type.Message);
         Assert.Equal(0, grid.Rows);
-        Assert.Throws<InvalidOperationException>(() => grid.Render());
+        var empty = Assert.Throws<InvalidOperationException>(() => grid.Render());
+        Assert.Contains("no rows", empty.Message);
         Assert.Throws<ArgumentException>(() => new ImageGrid(Array.Empty<string>()));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ImageGrid(new[] { "a" }, fontScale: 0));
+        var size = Assert.Throws<ArgumentOutOfRangeException>(() => new ImageGrid(new[] { "a" }, textSize: 0));
+        Assert.Contains("text size", size.Message);
     }
 
     [Fact]
@@ -198,13 +179,14 @@ public class GridRenderingTests
         using var sameTiles = FilterGrid.Render(scaled, tileSize: 12, columns: 2);
         Assert.True(tiles.equal(sameTiles));
         // The largest weight of a filter is white in its tile, the smallest black.
-        var picture = new Picture(tiles);
+        var picture = new RenderedPicture(tiles);
         var filter = Assertions.Values(weights).Take(27).ToArray();
         var brightest = Array.IndexOf(filter, filter.Max());
         var (channel, y, x) = (brightest / 9, brightest % 9 / 3, brightest % 3);
         var pixel = picture[TileGrid.Gap + 4 * x + 1, TileGrid.Gap + 4 * y + 1];
         Assert.Equal(255, channel switch { 0 => pixel.R, 1 => pixel.G, _ => pixel.B });
         Assert.Equal(TileGrid.Background, picture[0, 0]);
+        Assert.Equal(TileGrid.Background, picture[TileGrid.Gap + 12, TileGrid.Gap + 5]);
 
         using var deep = torch.randn(new long[] { 2, 5, 3, 3 });
         using var perChannel = FilterGrid.Render(deep, tileSize: 3);
@@ -222,7 +204,8 @@ public class GridRenderingTests
         using var images = torch.rand(new long[] { 3, 3, 12, 12 });
         var methods = ExplanationMethods.CreateMany(new[] { "gradcam", "guided-backprop", "saliency" });
         using var set = new ExplanationPass(methods).Run(model, images, PredictedClass.Instance);
-        var names = new[] { "circle", "square", "triangle" };
+        // Class names in three scripts: the labels show them as text, not as placeholder glyphs.
+        var names = new[] { "Футболка", "Größe", "Σανδάλι" };
         using var predicted = set.Logits.argmax(1);
         var p = predicted.data<long>();
         var labels = new[] { (int)p[0], ((int)p[1] + 1) % 3, (int)p[2] };
@@ -230,7 +213,7 @@ public class GridRenderingTests
         Assert.Equal(new[] { "input", "gradcam", "guided-backprop", "saliency" }, grid.ColumnLabels);
         Assert.Equal(3, grid.Rows);
         using var pixels = grid.Render();
-        var picture = new Picture(pixels);
+        var picture = new RenderedPicture(pixels);
         Assert.Equal(ImageGrid.CorrectColour, picture[grid.RowFrameRect(0).X, grid.RowFrameRect(0).Y]);
         Assert.Equal(ImageGrid.IncorrectColour, picture[grid.RowFrameRect(1).X, grid.RowFrameRect(1).Y]);
         // The input column shows the image itself, upscaled: its top-left pixel.
@@ -238,34 +221,16 @@ public class GridRenderingTests
         var rgb = Assertions.Values(firstPixel).Select(v => (byte)Math.Round(v * 255)).ToArray();
         var cell = grid.CellRect(0, 0);
         Assert.Equal(new Rgb(rgb[0], rgb[1], rgb[2]), picture[cell.X, cell.Y]);
-        SaveForLooking(grid, "explanation-grid");
+        // Every row's label band has text in it; the header has text above every column.
+        for (var r = 0; r < grid.Rows; r++)
+            Assert.True(picture.In(grid.RowLabelRect(r)).Count(q => q.colour != ImageGrid.Background) > 50, $"row {r}'s label band is (nearly) blank");
+        for (var c = 0; c < grid.Columns; c++)
+            Assert.True(picture.In(grid.ColumnLabelRect(c)).Count(q => q.colour != ImageGrid.Background) > 20, $"column {c}'s label is (nearly) blank");
+        using var font = new LabelFont(grid.TextSize);
+        Assert.All(names, n => Assert.True(font.CanDraw(n), $"no installed font draws '{n}'"));
+        var path = TestArtifacts.Save(grid, "explanation-grid");
+        using var saved = torchvision.io.read_image(path);
+        Assert.True(saved.equal(pixels), "the saved PNG holds exactly the rendered pixels");
         Assert.Throws<ArgumentException>(() => ExplanationGrid.Build(images, set, names, new[] { 0 }));
-    }
-
-    private static List<(int x, int y)> Differences(Picture a, Picture b)
-    {
-        var found = new List<(int, int)>();
-        for (var y = 0; y < a.Height; y++)
-            for (var x = 0; x < a.Width; x++)
-                if (a[x, y] != b[x, y]) found.Add((x, y));
-        return found;
-    }
-
-    /// <summary>Writes the grid where CNNVIS_TEST_PICTURES points, so a person can look at it; does nothing otherwise.</summary>
-    internal static void SaveForLooking(ImageGrid grid, string name)
-    {
-        var folder = Environment.GetEnvironmentVariable("CNNVIS_TEST_PICTURES");
-        if (string.IsNullOrEmpty(folder)) return;
-        Directory.CreateDirectory(folder);
-        grid.Save(Path.Combine(folder, name + ".png"));
-    }
-
-    /// <summary>Rendered pixels read back by (x, y).</summary>
-    private sealed class Picture(Tensor pixels)
-    {
-        private readonly byte[] _bytes = pixels.data<byte>();
-        public int Height { get; } = (int)pixels.size(0);
-        public int Width { get; } = (int)pixels.size(1);
-        public Rgb this[int x, int y] => new(_bytes[3 * (y * Width + x)], _bytes[3 * (y * Width + x) + 1], _bytes[3 * (y * Width + x) + 2]);
     }
 }

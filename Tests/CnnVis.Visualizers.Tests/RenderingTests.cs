@@ -88,12 +88,34 @@ public class RenderingTests
         using var all = Overlay.Blend(image, heat, Colormap.Jet, alpha: 1);
         using var colours = Colormap.Jet.Apply(heat);
         Assert.Equal(colours.data<byte>(), all.data<byte>());
-        using var half = Overlay.Blend(image, heat, Colormap.Grey, alpha: 0.5);
-        Assert.Equal(new byte[] { 51, 51, 51 }, half.data<byte>()[..3]);
-        // (102 + 255) / 2 = 178.5 rounds half to even, as torch.round does.
-        Assert.Equal(new byte[] { 178, 178, 178 }, half.data<byte>()[9..]);
+        // In between: (1 − α) · image + α · colour, to two levels (Skia composites in 8 bits, α included).
+        torch.manual_seed(52);
+        using var texture = torch.rand(new long[] { 3, 8, 8 });
+        using var noise = torch.rand(new long[] { 8, 8 });
+        using var below = Pixels.FromUnitRange(texture);
+        using var above = Colormap.Jet.Apply(noise);
+        var (b, a) = (below.data<byte>(), above.data<byte>());
+        foreach (var alpha in new[] { 0.1, 0.25, 0.5, 0.8, 0.95 })
+        {
+            using var blended = Overlay.Blend(texture, noise, Colormap.Jet, alpha);
+            var got = blended.data<byte>();
+            for (var k = 0; k < got.Length; k++)
+            {
+                var expected = (1 - alpha) * b[k] + alpha * a[k];
+                Assert.True(Math.Abs(got[k] - expected) <= 2, $"alpha {alpha}, channel value {k}: {got[k]}, expected {expected:0.0}");
+            }
+        }
+        // A batch blends each image with its own map: the same as one at a time.
+        using var two = torch.stack(new[] { image, image * 2 });
+        using var heats = torch.stack(new[] { heat, 1 - heat });
+        using var batch = Overlay.Blend(two, heats, Colormap.Viridis, 0.6);
+        Assert.Equal(new long[] { 2, 2, 2, 3 }, batch.shape);
+        using var second = Overlay.Blend(two.select(0, 1), heats.select(0, 1), Colormap.Viridis, 0.6);
+        using var secondOfBatch = batch.select(0, 1);
+        Assert.True(second.equal(secondOfBatch));
         using var wrong = torch.zeros(new long[] { 3, 3 });
         Assert.Throws<ArgumentException>(() => Overlay.Blend(image, wrong, Colormap.Jet));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Overlay.Blend(image, heat, Colormap.Jet, 1.5));
     }
 
     [Fact]
@@ -114,6 +136,33 @@ public class RenderingTests
         using var floats = torch.zeros(new long[] { 4, 4, 3 });
         var e = Assert.Throws<ArgumentException>(() => PngFile.Encode(floats));
         Assert.Contains("uint8", e.Message);
+    }
+
+    [Fact]
+    public void PngsKeepTheirChannelsGreyRgbOrRgba()
+    {
+        torch.manual_seed(51);
+        foreach (var (channels, colourType) in new[] { (1, 0), (3, 2), (4, 6) })
+        {
+            using var pixels = torch.randint(256, new long[] { 5, 7, channels }, ScalarType.Byte);
+            var png = PngFile.Encode(pixels);
+            // IHDR: width and height big-endian at 16 and 20, bit depth at 24, colour type at 25.
+            Assert.Equal(7, png[19]);
+            Assert.Equal(5, png[23]);
+            Assert.Equal(8, png[24]);
+            Assert.Equal(colourType, png[25]);
+            // Decoded by the engine's own reader (stb): the same pixels, alpha not premultiplied.
+            using var decoded = torchvision.io.decode_image(png);
+            Assert.True(decoded.equal(pixels), $"{channels}-channel PNG did not round-trip");
+        }
+        using var strided = torch.randint(256, new long[] { 3, 6, 4 }, ScalarType.Byte);
+        using var wide = strided.permute(1, 0, 2);
+        using var back = torchvision.io.decode_image(PngFile.Encode(wide));
+        Assert.True(back.equal(wide), "a non-contiguous tensor is written as it reads");
+        using var fiveChannels = torch.zeros(new long[] { 2, 2, 5 }, ScalarType.Byte);
+        Assert.Throws<ArgumentException>(() => PngFile.Encode(fiveChannels));
+        using var empty = torch.zeros(new long[] { 0, 2, 3 }, ScalarType.Byte);
+        Assert.Throws<ArgumentException>(() => PngFile.Encode(empty));
     }
 
     [Fact]

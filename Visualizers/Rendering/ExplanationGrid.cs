@@ -17,7 +17,7 @@ public static class ExplanationGrid
     /// picks and orders the columns (all of the set's maps by default).
     /// </summary>
     public static ImageGrid Build(Tensor images, ExplanationSet set, IReadOnlyList<string>? classNames = null, IReadOnlyList<int>? trueLabels = null,
-        IReadOnlyList<string>? methods = null, Colormap? colormap = null, double alpha = 0.5, int cellSize = 96, int fontScale = 2)
+        IReadOnlyList<string>? methods = null, Colormap? colormap = null, double alpha = 0.5, int cellSize = 96, float textSize = 14)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(set);
@@ -35,7 +35,7 @@ public static class ExplanationGrid
         var pictures = names.Select(n => ExplanationPictures.Of(images, set[n], colormap, alpha)).ToArray();
         var inputs = Pixels.FromUnitRange(images);
 
-        var grid = new ImageGrid(names.Prepend("input").ToArray(), cellSize, fontScale);
+        var grid = new ImageGrid(names.Prepend("input").ToArray(), cellSize, textSize);
         for (var i = 0; i < count; i++)
         {
             var label = $"{NameOf((int)predictedValues[i], classNames)} {bestValues[i].ToString("0.00", CultureInfo.InvariantCulture)}";

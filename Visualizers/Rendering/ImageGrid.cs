@@ -1,4 +1,5 @@
 using CnnVis.Torch;
+using SkiaSharp;
 
 namespace CnnVis.Visualizers.Rendering;
 
@@ -7,7 +8,7 @@ namespace CnnVis.Visualizers.Rendering;
 /// column labels, each row with its own label above its cells (say, "Ankle boot → Sneaker 0.83") and, when the
 /// prediction is known to be right or wrong, a green or red frame around the row. Cells are upscaled by a whole
 /// number (nearest neighbour, so every model pixel stays a sharp square) to at least <see cref="CellSize"/> and
-/// centred in equal boxes. Text uses the built-in <see cref="BitmapFont"/>; long labels wrap.
+/// centred in equal boxes. Text is antialiased DejaVu Sans (any script a font is installed for); long labels wrap.
 /// </summary>
 public sealed class ImageGrid
 {
@@ -30,6 +31,9 @@ public sealed class ImageGrid
     /// <summary>Width of a row's frame.</summary>
     public const int FrameWidth = 3;
 
+    /// <summary>The smallest size column labels are shrunk to so that their words fit a column.</summary>
+    public const float MinHeaderTextSize = 8;
+
     // Inside a frame, between it and the row's label and cells.
     private const int Padding = FrameWidth + 3;
 
@@ -40,24 +44,24 @@ public sealed class ImageGrid
 
     /// <param name="columnLabels">One label per column, e.g. "input", "gradcam", ...</param>
     /// <param name="cellSize">Smallest side of a cell in pixels: images are upscaled by a whole number to reach it.</param>
-    /// <param name="fontScale">Text size: the 5×7 glyphs drawn this many times larger.</param>
-    public ImageGrid(IReadOnlyList<string> columnLabels, int cellSize = 96, int fontScale = 2)
+    /// <param name="textSize">Size of the labels' text in pixels (the font's em).</param>
+    public ImageGrid(IReadOnlyList<string> columnLabels, int cellSize = 96, float textSize = 14)
     {
         ArgumentNullException.ThrowIfNull(columnLabels);
         if (columnLabels.Count == 0) throw new ArgumentException("a grid needs at least one column", nameof(columnLabels));
         if (columnLabels.Any(l => l is null)) throw new ArgumentException("a column label is null: use \"\" for none", nameof(columnLabels));
         if (cellSize < 1) throw new ArgumentOutOfRangeException(nameof(cellSize), $"the cell size must be at least 1 pixel, got {cellSize}");
-        if (fontScale < 1) throw new ArgumentOutOfRangeException(nameof(fontScale), $"the font scale must be at least 1, got {fontScale}");
+        if (!(textSize >= MinHeaderTextSize) || textSize > 200) throw new ArgumentOutOfRangeException(nameof(textSize), $"the text size must be between {MinHeaderTextSize} and 200 pixels, got {textSize}");
         _columnLabels = columnLabels.ToArray();
         CellSize = cellSize;
-        FontScale = fontScale;
+        TextSize = textSize;
     }
 
     public IReadOnlyList<string> ColumnLabels => _columnLabels;
 
     public int CellSize { get; }
 
-    public int FontScale { get; }
+    public float TextSize { get; }
 
     public int Columns => _columnLabels.Length;
 
@@ -79,44 +83,54 @@ public sealed class ImageGrid
     }
 
     // Sizes that depend on every row, measured once after a change rather than for every rectangle asked for.
-    private (int box, int labelLines, int headerScale, int headerHeight)? _layout;
+    private sealed record Layout(int Box, int LineHeight, int LabelLines, float HeaderSize, int HeaderLineHeight, IReadOnlyList<string>[] HeaderLines, IReadOnlyList<string>[] RowLines)
+    {
+        public int InnerWidth(int columns) => columns * Box + (columns - 1) * Gap;
+    }
 
-    private (int box, int labelLines, int headerScale, int headerHeight) Layout => _layout ??= Measure();
+    private Layout? _layout;
 
-    private (int box, int labelLines, int headerScale, int headerHeight) Measure()
+    private Layout Measured => _layout ??= Measure();
+
+    private Layout Measure()
     {
         var box = _rows.Count == 0 ? CellSize : _rows.SelectMany(r => r.Cells).Max(c => Scaled(c).side);
         var inner = Columns * box + (Columns - 1) * Gap;
-        var labelLines = _rows.Count == 0 ? 0 : _rows.Max(r => r.Label.Length == 0 ? 0 : BitmapFont.Wrap(r.Label, inner, FontScale).Count);
-        // Column labels are as wide as a cell: a smaller size, if need be, keeps every word of them whole.
-        var headerScale = FontScale;
-        while (headerScale > 1 && !_columnLabels.All(l => BitmapFont.WrapsWithoutCuttingWords(l, box + Gap - 2, headerScale))) headerScale--;
-        var headerLines = _columnLabels.Max(l => l.Length == 0 ? 0 : BitmapFont.Wrap(l, box + Gap - 2, headerScale).Count);
-        return (box, labelLines, headerScale, headerLines * BitmapFont.LineSpacing * headerScale);
+        using var font = new LabelFont(TextSize);
+        var rowLines = _rows.Select(r => r.Label.Length == 0 ? Array.Empty<string>() : font.Wrap(r.Label, inner)).ToArray();
+        var labelLines = rowLines.Length == 0 ? 0 : rowLines.Max(l => l.Count);
+        // Column labels are as wide as a cell and its gaps: a smaller size, if need be, keeps every word of them whole.
+        var headerWidth = box + Gap - 2;
+        var headerSize = TextSize;
+        while (headerSize > MinHeaderTextSize && !_columnLabels.All(l => WordsFit(l, headerWidth, headerSize))) headerSize = Math.Max(MinHeaderTextSize, headerSize - 1);
+        using var header = new LabelFont(headerSize);
+        var headerLines = _columnLabels.Select(l => l.Length == 0 ? Array.Empty<string>() : header.Wrap(l, headerWidth)).ToArray();
+        return new Layout(box, font.LineHeight, labelLines, headerSize, header.LineHeight, headerLines, rowLines);
     }
 
-    /// <summary>The size column labels are drawn at: <see cref="FontScale"/>, or smaller where a word would not fit a column.</summary>
-    public int HeaderScale => Layout.headerScale;
+    private static bool WordsFit(string label, float width, float size)
+    {
+        using var font = new LabelFont(size);
+        return font.WrapsWithoutCuttingWords(label, width);
+    }
+
+    /// <summary>The size column labels are drawn at: <see cref="TextSize"/>, or smaller where a word would not fit a column.</summary>
+    public float HeaderTextSize => Measured.HeaderSize;
 
     /// <summary>Side of every cell's box: the largest upscaled picture.</summary>
-    public int BoxSize => Layout.box;
+    public int BoxSize => Measured.Box;
 
-    private int LineHeight => BitmapFont.LineSpacing * FontScale;
+    /// <summary>Pixels from one line of a row label to the next.</summary>
+    public int LineHeight => Measured.LineHeight;
+
+    /// <summary>Lines of text the tallest row label takes; every row keeps room for it, so cells line up down the grid.</summary>
+    public int RowLabelLines => Measured.LabelLines;
 
     private int RowPitch => Padding + RowLabelLines * LineHeight + BoxSize + Padding;
 
-    /// <summary>The column labels' lines; a label may use the gaps beside its column.</summary>
-    private IReadOnlyList<string> HeaderLines(int column) => BitmapFont.Wrap(_columnLabels[column], BoxSize + Gap - 2, HeaderScale);
+    private int HeaderHeight => Measured.HeaderLines.Max(l => l.Count) * Measured.HeaderLineHeight;
 
-    private int HeaderHeight => Layout.headerHeight;
-
-    private int InnerWidth => Columns * BoxSize + (Columns - 1) * Gap;
-
-    private IReadOnlyList<string> LinesOfRowLabel(int row) =>
-        _rows[row].Label.Length == 0 ? Array.Empty<string>() : BitmapFont.Wrap(_rows[row].Label, InnerWidth, FontScale);
-
-    // Every row keeps room for the longest label, so the cells line up down the grid.
-    private int RowLabelLines => Layout.labelLines;
+    private int InnerWidth => Measured.InnerWidth(Columns);
 
     public int Width => Margin + Padding + InnerWidth + Padding + Margin;
 
@@ -155,48 +169,80 @@ public sealed class ImageGrid
     /// <summary>The grid as uint8 [Height, Width, 3]: a new tensor the caller owns.</summary>
     public Tensor Render()
     {
-        if (Rows == 0) throw new InvalidOperationException("the grid has no rows: add at least one with AddRow");
-        var canvas = new Canvas(Width, Height, Background);
-        for (var c = 0; c < Columns; c++)
-        {
-            var area = ColumnLabelRect(c);
-            var lines = HeaderLines(c);
-            // Bottom-aligned, so one-line labels sit just above their cells however tall the header is.
-            var lineHeight = BitmapFont.LineSpacing * HeaderScale;
-            var top = area.Bottom - lines.Count * lineHeight;
-            for (var k = 0; k < lines.Count; k++) DrawCentred(canvas, lines[k], area, top + k * lineHeight);
-        }
-        for (var r = 0; r < Rows; r++)
-        {
-            var row = _rows[r];
-            if (row.Correct is { } correct) canvas.DrawFrame(RowFrameRect(r), FrameWidth, correct ? CorrectColour : IncorrectColour);
-            var label = RowLabelRect(r);
-            var lines = LinesOfRowLabel(r);
-            for (var k = 0; k < lines.Count; k++) BitmapFont.Draw(canvas, lines[k], label.X, label.Y + k * LineHeight, FontScale, TextColour);
-            for (var c = 0; c < Columns; c++)
-            {
-                var box = CellRect(r, c);
-                var cell = row.Cells[c];
-                var (scale, _) = Scaled(cell);
-                canvas.Draw(cell, box.X + (box.Width - cell.Width * scale) / 2, box.Y + (box.Height - cell.Height * scale) / 2, scale);
-            }
-        }
-        return canvas.ToTensor();
+        using var bitmap = Draw();
+        return PixelImage.ToTensor(bitmap);
     }
 
     /// <summary>Renders the grid and writes it as a PNG.</summary>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var pixels = Render();
-        PngFile.Write(path, pixels);
+        using var bitmap = Draw();
+        File.WriteAllBytes(path, PngFile.Encode(bitmap));
     }
 
-    private void DrawCentred(Canvas canvas, string line, PixelRect area, int y)
+    private SKBitmap Draw()
     {
-        var width = BitmapFont.MeasureWidth(line, HeaderScale);
-        BitmapFont.Draw(canvas, line, area.X + (area.Width - width) / 2, y, HeaderScale, TextColour);
+        if (Rows == 0) throw new InvalidOperationException("the grid has no rows: add at least one with AddRow");
+        var layout = Measured;
+        var bitmap = PixelImage.NewCanvasBitmap(Width, Height, Background);
+        using var canvas = new SKCanvas(bitmap);
+        using var text = new SKPaint { Color = TextColour.ToSkia(), IsAntialias = true };
+        using (var header = new LabelFont(layout.HeaderSize))
+        {
+            for (var c = 0; c < Columns; c++)
+            {
+                var area = ColumnLabelRect(c);
+                var lines = layout.HeaderLines[c];
+                // Bottom-aligned, so one-line labels sit just above their cells however tall the header is.
+                var top = area.Bottom - lines.Count * layout.HeaderLineHeight;
+                canvas.Save();
+                canvas.ClipRect(ToSkia(area));
+                for (var k = 0; k < lines.Count; k++)
+                    header.Draw(canvas, lines[k], area.X + (area.Width - header.Measure(lines[k])) / 2, top + k * layout.HeaderLineHeight, text);
+                canvas.Restore();
+            }
+        }
+        using var font = new LabelFont(TextSize);
+        using var frame = new SKPaint { IsAntialias = false };
+        for (var r = 0; r < Rows; r++)
+        {
+            var row = _rows[r];
+            if (row.Correct is { } correct)
+            {
+                frame.Color = (correct ? CorrectColour : IncorrectColour).ToSkia();
+                DrawFrame(canvas, RowFrameRect(r), frame);
+            }
+            var label = RowLabelRect(r);
+            canvas.Save();
+            canvas.ClipRect(ToSkia(label));
+            var lines = layout.RowLines[r];
+            for (var k = 0; k < lines.Count; k++) font.Draw(canvas, lines[k], label.X, label.Y + k * LineHeight, text);
+            canvas.Restore();
+            for (var c = 0; c < Columns; c++)
+            {
+                var box = CellRect(r, c);
+                var cell = row.Cells[c];
+                var (scale, _) = Scaled(cell);
+                int width = cell.Width * scale, height = cell.Height * scale;
+                using var image = cell.ToImage();
+                canvas.DrawImage(image, SKRect.Create(box.X + (box.Width - width) / 2, box.Y + (box.Height - height) / 2, width, height), TileGrid.Sharp, null);
+            }
+        }
+        canvas.Flush();
+        return bitmap;
     }
+
+    // A frame FrameWidth pixels wide just inside rect, in whole pixels.
+    private static void DrawFrame(SKCanvas canvas, PixelRect rect, SKPaint paint)
+    {
+        canvas.DrawRect(ToSkia(rect with { Height = FrameWidth }), paint);
+        canvas.DrawRect(ToSkia(rect with { Y = rect.Bottom - FrameWidth, Height = FrameWidth }), paint);
+        canvas.DrawRect(ToSkia(rect with { Width = FrameWidth }), paint);
+        canvas.DrawRect(ToSkia(rect with { X = rect.Right - FrameWidth, Width = FrameWidth }), paint);
+    }
+
+    private static SKRect ToSkia(PixelRect rect) => SKRect.Create(rect.X, rect.Y, rect.Width, rect.Height);
 
     // The whole-number upscale that brings a picture's longer side to at least CellSize, and that side.
     private (int scale, int side) Scaled(PixelImage image)

@@ -1,8 +1,13 @@
 using CnnVis.Torch;
+using SkiaSharp;
 
 namespace CnnVis.Visualizers.Rendering;
 
-/// <summary>A heat map laid over the image it explains: (1 − α) · image + α · colormap(heat).</summary>
+/// <summary>
+/// A heat map laid over the image it explains: the colormap's picture of the heat drawn over the image with
+/// opacity α, (1 − α) · image + α · colormap(heat). The colours are ours (<see cref="Colormap"/>); Skia composites,
+/// with α in 8 bits, so a blended channel may differ by one level from the exact formula.
+/// </summary>
 public static class Overlay
 {
     /// <summary>
@@ -25,11 +30,27 @@ public static class Overlay
         if (!heat.shape.SequenceEqual(expectedHeat))
             throw new ArgumentException($"the heat map has shape [{string.Join(", ", heat.shape)}] but the image needs [{string.Join(", ", expectedHeat)}]", nameof(heat));
 
+        SkiaRuntime.EnsureLoaded();
         using var scope = torch.NewDisposeScope();
-        var pixels = Pixels.FromUnitRange(image).to(ScalarType.Float32);
-        if (channels == 1) pixels = torch.cat(new[] { pixels, pixels, pixels }, -1);
-        var colours = colormap.Apply(heat).to(ScalarType.Float32);
-        var blended = (pixels * (1 - alpha)) + (colours * alpha);
-        return scope.MoveToOuter(blended.round().clamp(0, 255).to(ScalarType.Byte));
+        var pixels = Pixels.FromUnitRange(image);
+        var colours = colormap.Apply(heat);
+        if (!batched) return scope.MoveToOuter(Composite(pixels, colours, alpha));
+        var blended = Enumerable.Range(0, (int)imageShape[0]).Select(i => Composite(pixels.select(0, i), colours.select(0, i), alpha)).ToArray();
+        return scope.MoveToOuter(torch.stack(blended));
+    }
+
+    // One image: uint8 [H, W, 1 or 3] under uint8 [H, W, 3] at opacity alpha.
+    private static Tensor Composite(Tensor pixels, Tensor colours, double alpha)
+    {
+        var below = PixelImage.From(pixels, "the image");
+        var above = PixelImage.From(colours, "the coloured heat map");
+        using var bitmap = below.ToBitmap();
+        using (var canvas = new SKCanvas(bitmap))
+        using (var image = above.ToImage())
+        using (var paint = new SKPaint { Color = SKColors.White.WithAlpha((byte)Math.Round(alpha * 255)), BlendMode = SKBlendMode.SrcOver })
+        {
+            canvas.DrawImage(image, 0, 0, TileGrid.Sharp, paint);
+        }
+        return PixelImage.ToTensor(bitmap);
     }
 }

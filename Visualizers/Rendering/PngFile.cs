@@ -1,23 +1,48 @@
 using CnnVis.Torch;
+using SkiaSharp;
 
 namespace CnnVis.Visualizers.Rendering;
 
-/// <summary>PNG output of rendered maps (uint8 [H, W, C] with C = 1, 3 or 4), through the engine's encoder.</summary>
+/// <summary>
+/// PNG output of rendered pictures, uint8 [H, W, C]: C = 1 is written as a grey PNG, 3 as RGB and 4 as RGBA
+/// (alpha kept as given, not premultiplied), through Skia's encoder. Reading images stays in the engine (stb).
+/// </summary>
 public static class PngFile
 {
     public static byte[] Encode(Tensor pixels)
     {
         ArgumentNullException.ThrowIfNull(pixels);
         var shape = pixels.shape;
-        if (pixels.dtype != ScalarType.Byte || shape.Length != 3 || shape[2] is not (1 or 3 or 4))
+        if (pixels.dtype != ScalarType.Byte || shape.Length != 3 || shape[2] is not (1 or 3 or 4) || shape[0] < 1 || shape[1] < 1)
             throw new ArgumentException($"a PNG needs uint8 pixels [H, W, C] with 1, 3 or 4 channels, got {pixels.dtype} [{string.Join(", ", shape)}]", nameof(pixels));
-        using var contiguous = pixels.contiguous();
-        return torchvision.io.encode_png(contiguous);
+        SkiaRuntime.EnsureLoaded();
+        if (shape[2] == 1) return EncodeGrey(pixels);
+        using var bitmap = PixelImage.From(pixels, "the picture", allowAlpha: true).ToBitmap();
+        return Encode(bitmap);
     }
 
     public static void Write(string path, Tensor pixels)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         File.WriteAllBytes(path, Encode(pixels));
+    }
+
+    /// <summary>An opaque bitmap is written without an alpha channel, others with theirs.</summary>
+    internal static byte[] Encode(SKBitmap bitmap)
+    {
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+            ?? throw new InvalidOperationException($"Skia could not encode a {bitmap.Width}×{bitmap.Height} {bitmap.ColorType} picture as PNG");
+        return data.ToArray();
+    }
+
+    private static byte[] EncodeGrey(Tensor pixels)
+    {
+        int height = (int)pixels.size(0), width = (int)pixels.size(1);
+        using var contiguous = pixels.contiguous();
+        var grey = contiguous.data<byte>();
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque));
+        System.Runtime.InteropServices.Marshal.Copy(grey, 0, bitmap.GetPixels(), grey.Length);
+        bitmap.NotifyPixelsChanged();
+        return Encode(bitmap);
     }
 }

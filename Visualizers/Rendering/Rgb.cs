@@ -1,3 +1,5 @@
+using SkiaSharp;
+
 namespace CnnVis.Visualizers.Rendering;
 
 /// <summary>A colour of a rendered picture, 8 bits per channel.</summary>
@@ -8,6 +10,8 @@ public readonly record struct Rgb(byte R, byte G, byte B)
     public static Rgb Black { get; } = new(0, 0, 0);
 
     public static Rgb Grey(byte level) => new(level, level, level);
+
+    internal SKColor ToSkia() => new(R, G, B);
 
     public override string ToString() => $"#{R:x2}{G:x2}{B:x2}";
 }

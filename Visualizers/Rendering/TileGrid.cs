@@ -1,10 +1,12 @@
 using CnnVis.Torch;
+using SkiaSharp;
 
 namespace CnnVis.Visualizers.Rendering;
 
 /// <summary>
 /// Small pictures of one size (filters, feature maps) laid out row by row on a dark background, each upscaled by a
-/// whole number (nearest neighbour) so that its longer side reaches at least the tile size.
+/// whole number (nearest neighbour, so every weight stays a sharp square) so that its longer side reaches at least
+/// the tile size.
 /// </summary>
 public static class TileGrid
 {
@@ -34,13 +36,21 @@ public static class TileGrid
         var scale = Math.Max(1, (tileSize + longer - 1) / longer);
         int tileWidth = width * scale, tileHeight = height * scale;
 
-        var canvas = new Canvas(Gap + across * (tileWidth + Gap), Gap + down * (tileHeight + Gap), Background);
-        for (var k = 0; k < count; k++)
+        using var bitmap = PixelImage.NewCanvasBitmap(Gap + across * (tileWidth + Gap), Gap + down * (tileHeight + Gap), Background);
+        using (var canvas = new SKCanvas(bitmap))
         {
-            using var tile = tiles.select(0, k);
-            var image = PixelImage.From(tile, $"tile {k}");
-            canvas.Draw(image, Gap + (k % across) * (tileWidth + Gap), Gap + (k / across) * (tileHeight + Gap), scale);
+            for (var k = 0; k < count; k++)
+            {
+                using var tile = tiles.select(0, k);
+                using var image = PixelImage.From(tile, $"tile {k}").ToImage();
+                var x = Gap + (k % across) * (tileWidth + Gap);
+                var y = Gap + (k / across) * (tileHeight + Gap);
+                canvas.DrawImage(image, SKRect.Create(x, y, tileWidth, tileHeight), Sharp, null);
+            }
         }
-        return canvas.ToTensor();
+        return PixelImage.ToTensor(bitmap);
     }
+
+    /// <summary>Upscaling that keeps every source pixel a square of one colour.</summary>
+    internal static SKSamplingOptions Sharp { get; } = new(SKFilterMode.Nearest, SKMipmapMode.None);
 }
