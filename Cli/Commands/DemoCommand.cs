@@ -16,13 +16,23 @@ public static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "folder for the run", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var epochs = new Option<int>("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 2 };
-        var command = new Command("demo", "Train FashionNet briefly on Fashion-MNIST (12,000 images, 2 epochs), writing explanation grids and filters after each epoch.") { output, epochs };
+        var threads = ThreadsOption.Create();
+        var command = new Command("demo", "Train FashionNet briefly on Fashion-MNIST (12,000 images, 2 epochs), writing explanation grids and filters after each epoch.") { output, epochs, threads };
         command.SetAction((parse, cancellation) =>
         {
+            try
+            {
+                ThreadsOption.Validate(parse.GetValue(threads));
+            }
+            catch (ArgumentException e)
+            {
+                return Task.FromResult(CliErrors.Report(e));
+            }
             var options = new TrainingOptions
             {
                 Dataset = "fashion-mnist", Model = "fashionnet", Epochs = parse.GetValue(epochs), Optimizer = "adam", LearningRate = 1e-3,
                 BatchSize = 128, Seed = 0, TrainLimit = 12_000, ValidationLimit = 2_000, OutputDirectory = parse.GetValue(output),
+                Threads = parse.GetValue(threads),
             };
             var pictures = new ProbeGridWriter(Path.Combine(options.OutputDirectory!, "explanations"));
             pictures.PictureWritten += path => AnsiConsole.MarkupLine($"wrote [blue]{Markup.Escape(path)}[/]");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using CnnVis.Torch;
 using CnnVis.Training.Models;
 using Spectre.Console;
@@ -15,7 +16,8 @@ public static class InfoCommand
         {
             var table = new Table().AddColumn("what").AddColumn("value");
             table.AddRow("libtorch", torch.__version__);
-            table.AddRow("threads", torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow("threads", $"{ThreadsOption.Default.ToString(CultureInfo.InvariantCulture)} (this machine's cores): what train, explain and demo use unless --threads says otherwise");
+            table.AddRow("libtorch's own default", $"{torch.get_num_threads().ToString(CultureInfo.InvariantCulture)} thread(s), not used by cnnvis");
             table.AddRow("CUDA", torch.cuda.is_available() ? "available" : "not available (CPU)");
             table.AddRow("models", string.Join(", ", ModelZoo.Names));
             table.AddRow("datasets", "fashion-mnist, synthetic-shapes, folder:<path>");

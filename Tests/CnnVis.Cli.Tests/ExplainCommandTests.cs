@@ -1,4 +1,7 @@
+using System.Text.Json;
+using CnnVis.Cli.Commands;
 using CnnVis.Torch;
+using CnnVis.Training.Loop;
 using CnnVis.Visualizers.Rendering;
 
 namespace CnnVis.Cli.Tests;
@@ -108,5 +111,121 @@ public sealed class ExplainCommandTests : IDisposable
         var (code, output) = Explain("--image", image, "--target", "true", "--out", Path.Combine(_dir, "x.png"));
         Assert.Equal(2, code);
         Assert.Contains("--target true needs dataset images", output);
+    }
+
+    /// <summary>The output with every run of white space as one space: the console wraps long lines at spaces.</summary>
+    private static string Flat(string output) => System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " ");
+
+    [Fact]
+    public void ListsEachMethodsSettingsWithTheirDefaults()
+    {
+        var (code, output) = CliProcess.Run(_dir, "explain", "--list-methods");
+        Assert.Equal(0, code);
+        foreach (var setting in new[] { "steps=32", "baseline=mean", "window=4", "stride=2", "fill=mean", "samples=16", "noise=0.15", "batch=" })
+            Assert.Contains(setting, Flat(output));
+        Assert.DoesNotContain("blacked out", Flat(output));
+        Assert.DoesNotContain("from a black baseline", Flat(output));
+    }
+
+    [Fact]
+    public void MethodSpecsCarryTheirSettingsAndTheirCommasDoNotSplitTheList()
+    {
+        var npy = Path.Combine(_dir, "maps.npy");
+        var (code, output) = Explain("--indices", "0-1", "--method", "integrated-gradients(steps=4,baseline=black),occlusion(window=7,stride=7,fill=black)",
+            "--method", "smoothgrad(saliency,samples=2)", "--npy", npy, "--threads", "1");
+        Assert.True(code == 0, output);
+        Assert.Contains("with integrated-gradients(steps=4,baseline=black), occlusion(window=7,stride=7,fill=black), smoothgrad(saliency,samples=2) (1 thread)", Flat(output));
+        foreach (var file in new[] { "maps.integrated-gradients-steps-4-baseline-black.npy", "maps.occlusion-window-7-stride-7-fill-black.npy", "maps.smoothgrad-saliency-samples-2.npy" })
+        {
+            using var map = NpyFile.Read(Path.Combine(_dir, file));
+            Assert.Equal(2, map.size(0));
+        }
+    }
+
+    [Theory]
+    [InlineData("integrated-gradients(step=64)", "error: 'integrated-gradients(step=64)': unknown setting 'step'; integrated-gradients takes steps, baseline")]
+    [InlineData("occlusion(window=8,fill=white)", "error: 'occlusion(window=8,fill=white)': fill must be mean or black, got 'white'")]
+    [InlineData("smoothgrad(gradcam,samples=0)", "error: 'smoothgrad(gradcam,samples=0)': samples must be a whole number from 1 to 4096, got '0'")]
+    public void BadMethodSettingsAreNamed(string spec, string message)
+    {
+        var (code, output) = Explain("--indices", "0", "--method", spec, "--out", Path.Combine(_dir, "x.png"));
+        Assert.Equal(2, code);
+        Assert.Contains(message, Flat(output));
+        Assert.False(File.Exists(Path.Combine(_dir, "x.png")));
+    }
+
+    [Fact]
+    public void ExplainUsesTheMachinesCoresUnlessToldAndRefusesAbsurdThreadCounts()
+    {
+        var (code, output) = Explain("--indices", "0", "--method", "saliency", "--npy", Path.Combine(_dir, "x.npy"));
+        Assert.True(code == 0, output);
+        Assert.Contains($"({Environment.ProcessorCount} thread", Flat(output));
+        (code, output) = Explain("--indices", "0", "--npy", Path.Combine(_dir, "x.npy"), "--threads", "100000");
+        Assert.Equal(2, code);
+        Assert.Contains($"--threads must be from 1 to {4 * Environment.ProcessorCount}", Flat(output));
+        (code, output) = CliProcess.Run(_dir, "info");
+        Assert.Equal(0, code);
+        Assert.Contains($"{Environment.ProcessorCount} (this machine's cores)", Flat(output));
+    }
+
+    [Fact]
+    public void ALayerWithoutFeatureMapsIsRefusedInOneLine()
+    {
+        var (code, output) = Explain("--indices", "0", "--method", "gradcam", "--layer", "classifier", "--out", Path.Combine(_dir, "x.png"));
+        Assert.Equal(2, code);
+        Assert.Contains("error: --layer classifier gives [1, 10], not feature maps [N, C, h, w]: CAM-family methods need a convolutional layer, such as the model's explanation layer features.16", Flat(output));
+        Assert.DoesNotContain("Exception", Flat(output));
+        (code, output) = Explain("--indices", "0", "--method", "layercam@classifier", "--out", Path.Combine(_dir, "x.png"));
+        Assert.Equal(2, code);
+        Assert.Contains("error: layercam@classifier: layer 'classifier' gives [1, 10], not feature maps", Flat(output));
+    }
+
+    [Fact]
+    public void ACheckpointWithoutClassNamesUsesTheDatasetsAndSaysSo()
+    {
+        var folder = Path.Combine(_dir, "run", "checkpoints", "epoch-0001");
+        Directory.CreateDirectory(folder);
+        File.Copy(PyTorchCheckpoint(), Path.Combine(folder, Checkpoint.ModelFile));
+        var meta = new Checkpoint { Epoch = 1, Step = 10, BatchInEpoch = 0, EndOfEpoch = true, Options = new TrainingOptions(), ClassNames = [] };
+        File.WriteAllText(Path.Combine(folder, Checkpoint.MetaFile), JsonSerializer.Serialize(meta));
+        var (code, output) = CliProcess.Run(_dir, "explain", "--checkpoint", Path.Combine(_dir, "run"), "--indices", "0", "--npy", Path.Combine(_dir, "x.npy"));
+        Assert.True(code == 0, output);
+        Assert.Contains($"warning: {Path.Combine(folder, Checkpoint.MetaFile)} lists no class names; using fashion-mnist's 10", Flat(output));
+        Assert.True(File.Exists(Path.Combine(_dir, "x.npy")));
+    }
+
+    [Fact]
+    public void NonFiniteWeightsAreNamedInAWarning()
+    {
+        var state = torch.load(PyTorchCheckpoint());
+        try
+        {
+            using (var nan = torch.full(state["features.0.weight"].shape, double.NaN)) state["features.0.weight"].copy_(nan);
+            using (var infinity = torch.full(state["classifier.bias"].shape, double.PositiveInfinity)) state["classifier.bias"].copy_(infinity);
+            var broken = Path.Combine(_dir, "broken.pt");
+            torch.save(state, broken);
+            var (code, output) = CliProcess.Run(_dir, "explain", "--checkpoint", broken, "--model", "fashionnet", "--indices", "0", "--npy", Path.Combine(_dir, "x.npy"));
+            Assert.True(code == 0, output);
+            Assert.Contains($"warning: {broken} has non-finite weights (NaN or infinity) in 2 of", Flat(output));
+            Assert.Contains("features.0.weight, classifier.bias; its maps will be NaN", Flat(output));
+            (code, output) = Explain("--indices", "0", "--npy", Path.Combine(_dir, "y.npy"));
+            Assert.True(code == 0, output);
+            Assert.DoesNotContain("non-finite", Flat(output));
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    [Fact]
+    public void ExplainingDatasetImagesLeavesNoTensorBehind()
+    {
+        var request = new ExplainCommand.ExplainRequest(PyTorchCheckpoint(), "fashionnet", null, [], null, "0-2", ["gradcam", "saliency"], "true", null,
+            null, Path.Combine(_dir, "maps.npy"), "jet", 1);
+        ExplainCommand.Run(request);
+        var before = Tensor.LiveCount;
+        ExplainCommand.Run(request);
+        Assert.Equal(before, Tensor.LiveCount);
     }
 }

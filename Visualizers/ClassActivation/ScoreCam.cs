@@ -13,8 +13,11 @@ namespace CnnVis.Visualizers.ClassActivation;
 /// unless <paramref name="winograd"/> is false (the scores differ from the modules' own only by float rounding:
 /// at most 2.4e-7 on FashionNet's probabilities, more in deeper networks).
 /// </summary>
-public sealed class ScoreCam(string? layer = null, bool winograd = true) : CamMethod(layer)
+public sealed class ScoreCam(string? layer = null, bool winograd = true, int? batch = null) : CamMethod(layer)
 {
+    /// <summary>Masked images per forward; null: the pass's batch limit. It changes speed and memory, not the map.</summary>
+    public int? Batch { get; } = batch is null or > 0 ? batch : throw new ArgumentOutOfRangeException(nameof(batch), $"Score-CAM's batch must be at least 1, got {batch}");
+
     /// <summary>Whether the masked images' 3x3 convolutions may use Winograd's algorithm.</summary>
     public bool Winograd { get; } = winograd;
 
@@ -41,9 +44,10 @@ public sealed class ScoreCam(string? layer = null, bool winograd = true) : CamMe
         var ranges = range.flatten().to(ScalarType.Float64).data<double>();
         var kept = Enumerable.Range(0, ranges.Length).Where(k => ranges[k] > 0).Select(k => (long)k).ToArray();
         var all = torch.zeros(new[] { images * channels }, x.dtype);
-        for (var start = 0; start < kept.Length; start += context.MaxBatch)
+        var perForward = Batch ?? context.MaxBatch;
+        for (var start = 0; start < kept.Length; start += perForward)
         {
-            var count = Math.Min(context.MaxBatch, kept.Length - start);
+            var count = Math.Min(perForward, kept.Length - start);
             var items = torch.tensor(kept[start..(start + count)]);
             var owners = new long[count];
             for (var k = 0; k < count; k++) owners[k] = kept[start + k] / channels;

@@ -5,7 +5,7 @@ namespace CnnVis.Visualizers.Gradients;
 
 /// <summary>
 /// Integrated gradients (Sundararajan et al., 2017): (x − x′) × the average gradient along the straight path from
-/// the baseline x′ to x, by the midpoint rule at α = (k + ½) / steps. Every image's path points go through the
+/// the baseline x′ (by default 0 in the model's input: the dataset mean for standardised images) to x, by the midpoint rule at α = (k + ½) / steps. Every image's path points go through the
 /// model together, as many at a time as the pass's batch limit allows. The completeness delta is reported as
 /// "integrated-gradients.delta" in the pass's <see cref="ExplanationSet.Reports"/>, or with
 /// <see cref="Attribute"/>.
@@ -14,7 +14,11 @@ public sealed class IntegratedGradients : ExplanationMethod
 {
     private static readonly Saliency s_gradient = new(GradientView.Colour);
 
-    public IntegratedGradients(int steps = 32, Baseline? baseline = null, GradientView view = GradientView.Colour)
+    /// <summary>Path points per image unless told otherwise.</summary>
+    public const int DefaultSteps = 32;
+
+    /// <param name="baseline">Where the path starts; by default <see cref="Baseline.Zero"/>, the dataset mean for standardised images.</param>
+    public IntegratedGradients(int steps = DefaultSteps, Baseline? baseline = null, GradientView view = GradientView.Colour)
     {
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), $"integrated gradients needs at least one step, got {steps}");
         if (!Enum.IsDefined(view)) throw new ArgumentOutOfRangeException(nameof(view), $"unknown gradient view {view}");
@@ -27,7 +31,18 @@ public sealed class IntegratedGradients : ExplanationMethod
     public Baseline Baseline { get; }
     public GradientView View { get; }
 
-    public override string Name => View == GradientView.Colour ? "integrated-gradients" : $"integrated-gradients-{View.ToString().ToLowerInvariant()}";
+    /// <summary>"integrated-gradients", with the settings that differ from the defaults, as <see cref="ExplanationMethods"/> reads them back.</summary>
+    public override string Name
+    {
+        get
+        {
+            var name = View == GradientView.Colour ? "integrated-gradients" : $"integrated-gradients-{View.ToString().ToLowerInvariant()}";
+            var settings = new List<string>();
+            if (Steps != DefaultSteps) settings.Add($"steps={Steps}");
+            if (!ReferenceEquals(Baseline, Baseline.Zero)) settings.Add($"baseline={Baseline.Name}");
+            return settings.Count == 0 ? name : $"{name}({string.Join(',', settings)})";
+        }
+    }
 
     protected internal override void Plan(PassPlan plan) => plan.RequireForward(ReluRule.Standard);
 

@@ -10,12 +10,15 @@ namespace CnnVis.Visualizers.Gradients;
 /// </summary>
 public sealed class SmoothGrad : ExplanationMethod
 {
+    public const int DefaultSamples = 16;
+    public const double DefaultNoiseLevel = 0.15;
+
     /// <param name="inner">The method whose maps are smoothed, usually a gradient method.</param>
     /// <param name="samples">Noisy copies per image (the paper uses about 50; 16 is often enough).</param>
     /// <param name="noiseLevel">σ as a fraction of each image's value range (the paper suggests 0.1-0.2).</param>
     /// <param name="squared">Average the squared maps (SmoothGrad-Squared, Hooker et al.).</param>
     /// <param name="seed">Seed of the noise, so the same call gives the same map.</param>
-    public SmoothGrad(ExplanationMethod inner, int samples = 16, double noiseLevel = 0.15, bool squared = false, int seed = 0)
+    public SmoothGrad(ExplanationMethod inner, int samples = DefaultSamples, double noiseLevel = DefaultNoiseLevel, bool squared = false, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(inner);
         if (samples < 1) throw new ArgumentOutOfRangeException(nameof(samples), $"SmoothGrad needs at least one sample, got {samples}");
@@ -33,7 +36,17 @@ public sealed class SmoothGrad : ExplanationMethod
     public bool Squared { get; }
     public int Seed { get; }
 
-    public override string Name => $"smoothgrad{(Squared ? "-squared" : "")}({Inner.Name})";
+    /// <summary>"smoothgrad(inner)", with the samples and noise when they differ from the defaults, as <see cref="ExplanationMethods"/> reads them back.</summary>
+    public override string Name
+    {
+        get
+        {
+            var settings = new List<string> { Inner.Name };
+            if (Samples != DefaultSamples) settings.Add($"samples={Samples}");
+            if (NoiseLevel != DefaultNoiseLevel) settings.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"noise={NoiseLevel:R}"));
+            return $"smoothgrad{(Squared ? "-squared" : "")}({string.Join(',', settings)})";
+        }
+    }
 
     // The classes come from the clean images, so one plain forward is all the pass itself needs.
     protected internal override void Plan(PassPlan plan) => plan.RequireForward(ReluRule.Standard);

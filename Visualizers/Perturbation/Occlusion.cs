@@ -1,9 +1,11 @@
 using CnnVis.Torch;
+using CnnVis.Visualizers.Gradients;
 
 namespace CnnVis.Visualizers.Perturbation;
 
 /// <summary>
-/// Occlusion sensitivity (Zeiler and Fergus, 2014): a window filled with a constant slides over the image (all
+/// Occlusion sensitivity (Zeiler and Fergus, 2014): a window filled with <see cref="Fill"/> (by default 0 in the
+/// model's input, which for standardised images is the dataset mean, not black) slides over the image (all
 /// channels at once) and each pixel gets the drop of the target logit, f(x) − f(occluded x), averaged over the
 /// windows that cover it. The windows step by the stride, with one more window flush with the right and bottom
 /// edges when the stride does not reach them, so every pixel is covered. The N × windows occluded copies go
@@ -16,13 +18,21 @@ public sealed class Occlusion : ExplanationMethod
 {
     public Occlusion(int window = 4, int stride = 2, double fill = 0, bool incremental = true) : this(window, window, stride, stride, fill, incremental) { }
 
+    /// <param name="fill">What the window is filled with, e.g. <see cref="Baseline.Black"/>.</param>
+    public Occlusion(int window, int stride, Baseline fill, bool incremental = true) : this(window, window, stride, stride, fill, incremental) { }
+
+    /// <param name="fill">The value, in the model's input units, every channel of the window is set to: 0 is the dataset mean for standardised images.</param>
+    public Occlusion(int windowHeight, int windowWidth, int strideY, int strideX, double fill = 0, bool incremental = true)
+        : this(windowHeight, windowWidth, strideY, strideX, fill == 0 ? Baseline.Zero : Baseline.Constant(fill), incremental) { }
+
     /// <param name="incremental">
     /// Compute the model's first local layers (convolutions, batch norm, ReLUs, max-pools it applies one after another
     /// to the input) only on the patch each window changes (<see cref="IncrementalOcclusion"/>); the maps are the
     /// same up to float rounding. Models where that does not apply run whole forwards either way.
     /// </param>
-    public Occlusion(int windowHeight, int windowWidth, int strideY, int strideX, double fill = 0, bool incremental = true)
+    public Occlusion(int windowHeight, int windowWidth, int strideY, int strideX, Baseline fill, bool incremental = true)
     {
+        ArgumentNullException.ThrowIfNull(fill);
         if (windowHeight < 1 || windowWidth < 1) throw new ArgumentOutOfRangeException(nameof(windowHeight), $"the occluding window must be at least 1×1, got {windowHeight}×{windowWidth}");
         if (strideY < 1 || strideX < 1) throw new ArgumentOutOfRangeException(nameof(strideY), $"the stride must be at least 1, got {strideY}×{strideX}");
         WindowHeight = windowHeight;
@@ -37,10 +47,22 @@ public sealed class Occlusion : ExplanationMethod
     public int WindowWidth { get; }
     public int StrideY { get; }
     public int StrideX { get; }
-    public double Fill { get; }
+    /// <summary>What the window is filled with, in the model's input units.</summary>
+    public Baseline Fill { get; }
     public bool Incremental { get; }
 
-    public override string Name => "occlusion";
+    /// <summary>"occlusion", with the settings that differ from the defaults, as <see cref="ExplanationMethods"/> reads them back.</summary>
+    public override string Name
+    {
+        get
+        {
+            var settings = new List<string>();
+            if (WindowHeight != 4 || WindowWidth != 4) settings.Add(WindowHeight == WindowWidth ? $"window={WindowHeight}" : $"window={WindowHeight}x{WindowWidth}");
+            if (StrideY != 2 || StrideX != 2) settings.Add(StrideY == StrideX ? $"stride={StrideY}" : $"stride={StrideY}x{StrideX}");
+            if (!ReferenceEquals(Fill, Baseline.Zero)) settings.Add($"fill={Fill.Name}");
+            return settings.Count == 0 ? "occlusion" : $"occlusion({string.Join(',', settings)})";
+        }
+    }
 
     protected internal override void Plan(PassPlan plan) => plan.RequireForward(ReluRule.Standard);
 
@@ -67,7 +89,10 @@ public sealed class Occlusion : ExplanationMethod
         var classes = context.Classes.unsqueeze(1);
         var cleanLogits = context.Record(ReluRule.Standard).Logits;
         var clean = cleanLogits.gather(1, classes).squeeze(1);
-        using var engine = Incremental
+        // The incremental engine fills every channel with one scalar; a per-channel or per-pixel fill runs whole forwards.
+        var uniformFill = Fill.UniformValue;
+        var fillImages = uniformFill is null ? Fill.For(x) : null;
+        using var engine = Incremental && uniformFill is not null
             ? IncrementalOcclusion.TryCreate(context.Model, x, cleanLogits, tops, lefts, WindowHeight, WindowWidth)
             : null;
         var incremental = engine;
@@ -79,7 +104,7 @@ public sealed class Occlusion : ExplanationMethod
             var owner = chunk.ImageIndex();
             var sample = chunk.SampleIndex();
             var mask = masks.index_select(0, sample);
-            Tensor Occluded() => (x.index_select(0, owner) * (1.0 - mask)) + (mask * Fill);
+            Tensor Occluded() => (x.index_select(0, owner) * (1.0 - mask)) + (fillImages is null ? mask * uniformFill!.Value : mask * fillImages.index_select(0, owner));
             Tensor WholeForwards()
             {
                 using var noGrad = torch.no_grad();
@@ -96,7 +121,7 @@ public sealed class Occlusion : ExplanationMethod
                 var samples = sample.data<long>();
                 var windowTops = samples.Select(p => tops[(int)(p / lefts.Count)]).ToArray();
                 var windowLefts = samples.Select(p => lefts[(int)(p % lefts.Count)]).ToArray();
-                logits = incremental.Logits(owners, windowTops, windowLefts, Fill, x.dtype);
+                logits = incremental.Logits(owners, windowTops, windowLefts, uniformFill!.Value, x.dtype);
                 if (chunk.Start == 0 && !incremental.AgreesWithWholeForwards(Occluded(), logits))
                 {
                     // A model the patches do not fit after all: whole forwards from here on.
