@@ -1,6 +1,7 @@
 // State dicts in PyTorch's zip format: what torch.save(model.state_dict()) writes and torch.load reads.
 #include <caffe2/serialize/inline_container.h>
 #include <caffe2/serialize/read_adapter_interface.h>
+#include <caffe2/serialize/versions.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <c10/util/irange.h>
 #include <zlib.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -589,7 +591,8 @@ const char* compression_name(uint16_t method) {
 
 // CRC-32 of a deflate entry's inflated bytes, streamed through a small buffer: a bomb that inflates to more
 // than the directory says stops there, so checking costs at most what libtorch will allocate anyway.
-uint32_t inflated_crc(const unsigned char* data, uint64_t compressed, uint64_t expected, const std::string& name) {
+uint32_t inflated_crc(const unsigned char* data, uint64_t compressed, uint64_t expected, const std::string& name,
+                      std::string* keep = nullptr) {
   z_stream z{};
   if (inflateInit2(&z, -MAX_WBITS) != Z_OK) throw std::runtime_error("zlib cannot start inflating");
   std::unique_ptr<z_stream, int (*)(z_stream*)> end(&z, inflateEnd);
@@ -613,12 +616,48 @@ uint32_t inflated_crc(const unsigned char* data, uint64_t compressed, uint64_t e
     out += got;
     if (out > expected) corrupt("the compressed data of " + name + " is damaged: it inflates to more than the " + std::to_string(expected) + " bytes its directory entry says");
     crc = crc32(crc, buf.data(), static_cast<uInt>(got));
+    if (keep != nullptr) keep->append(reinterpret_cast<const char*>(buf.data()), got);
     if (rc != Z_STREAM_END && got == 0 && z.avail_in == 0 && in >= compressed)
       corrupt("the compressed data of " + name + " is damaged (it ends early)");
   }
   if (out != expected)
     corrupt("the compressed data of " + name + " is damaged: it inflates to " + std::to_string(out) + " bytes, not the " + std::to_string(expected) + " its directory entry says");
   return crc;
+}
+
+struct ZipEntry {
+  uint16_t method;
+  uint64_t start, compressed, size;
+};
+
+// What libtorch's PyTorchStreamReader constructor checks after it has opened the zip: when it throws there,
+// its destructor never runs and the zip reader's state leaks (found by fuzz/run.sh). The same checks run here
+// first, so it never throws: a first entry inside a folder, and a version record it can parse and supports.
+void check_archive_layout(const unsigned char* b, const std::string& first,
+                          const std::unordered_map<std::string, ZipEntry>& by_name, uint64_t entries) {
+  if (entries == 0) corrupt("the archive holds no files");
+  auto slash = first.find('/');
+  if (slash == std::string::npos) corrupt("the archive's first file, " + first + ", is not in a folder");
+  std::string prefix = first.substr(0, slash + 1);
+  for (auto& ch : prefix) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto found = by_name.find(prefix + ".data/version");
+  if (found == by_name.end()) found = by_name.find(prefix + "version");
+  if (found == by_name.end()) corrupt("the archive has no version record");
+  const ZipEntry& v = found->second;
+  if (v.size > 64) corrupt("the archive's version record is " + std::to_string(v.size) + " bytes long");
+  std::string text;
+  if (v.method == 0) text.assign(reinterpret_cast<const char*>(b + v.start), v.size);
+  else inflated_crc(b + v.start, v.compressed, v.size, "version", &text);
+  uint64_t version = 0;
+  try {
+    version = std::stoull(text);
+  } catch (const std::exception&) {
+    corrupt("the archive's version record is not a number");
+  }
+  if (version < caffe2::serialize::kMinSupportedFileFormatVersion || version > caffe2::serialize::kMaxSupportedFileFormatVersion)
+    corrupt("the archive's format version " + std::to_string(version) + " is not supported (" +
+            std::to_string(caffe2::serialize::kMinSupportedFileFormatVersion) + " to " +
+            std::to_string(caffe2::serialize::kMaxSupportedFileFormatVersion) + " are)");
 }
 
 // libtorch's zip reader skips CRC checks, so a flipped bit in tensor data would load as wrong weights.
@@ -649,6 +688,8 @@ void verify_zip_checksums(const char* data, int64_t nbytes) {
     entries = le64(b + z64 + 32);
     dir = le64(b + z64 + 48);
   }
+  std::unordered_map<std::string, ZipEntry> by_name;  // lower-cased, as libtorch's zip reader looks names up
+  std::string first;
   uint64_t at = dir;
   for (uint64_t e = 0; e < entries; ++e) {
     if (at > n || n - at < 46 || le32(b + at) != 0x02014b50) corrupt("the zip directory is damaged");
@@ -703,8 +744,13 @@ void verify_zip_checksums(const char* data, int64_t nbytes) {
       actual = inflated_crc(b + start, compressed, size, name);
     }
     if (actual != crc) corrupt("the data of " + name + " is damaged (CRC-32 mismatch)");
+    if (e == 0) first = name;
+    std::string key = name;
+    for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!by_name.emplace(key, ZipEntry{method, start, compressed, size}).second) corrupt("the archive holds two entries named " + name);
     at += 46 + name_len + extra_len + comment_len;
   }
+  check_archive_layout(b, first, by_name, entries);
 }
 
 // A dict of names to tensors, read from a .pt file's bytes.
