@@ -43,19 +43,33 @@ public static partial class torch
         }
     }
 
-    /// <summary>Loads a state dict saved by <see cref="save"/> or by PyTorch's torch.save(model.state_dict()).</summary>
-    public static OrderedDictionary<string, Tensor> load(string path)
+    /// <summary>The largest .pt file <see cref="load(string, long)"/> reads unless told otherwise: 2 GiB.</summary>
+    public const long DefaultMaxLoadBytes = 2L << 30;
+
+    /// <summary>
+    /// Loads a state dict saved by <see cref="save"/> or by PyTorch's torch.save(model.state_dict()). The file is
+    /// untrusted input: one over <paramref name="maxBytes"/>, or one that is not a regular file (a device or FIFO
+    /// that may never end), is refused before it is read, with a message naming it.
+    /// </summary>
+    public static unsafe OrderedDictionary<string, Tensor> load(string path, long maxBytes = DefaultMaxLoadBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        var bytes = File.ReadAllBytes(path);
+        NativeMethods.EnsureLoaded();
+        var data = IntPtr.Zero;
         try
         {
-            return load(bytes);
+            TorchException.ThrowIfFailed(NativeMethods.cv_file_read(path, maxBytes, out data, out var n));
+            return Load((byte*)data, n);
         }
         catch (TorchException e)
         {
             throw new TorchException($"{path}: {e.Message}");
+        }
+        finally
+        {
+            if (data != IntPtr.Zero) NativeMethods.cv_free(data);
         }
     }
 
@@ -63,8 +77,13 @@ public static partial class torch
     public static unsafe OrderedDictionary<string, Tensor> load(ReadOnlySpan<byte> bytes)
     {
         NativeMethods.EnsureLoaded();
+        fixed (byte* p = bytes) return Load(p, bytes.Length);
+    }
+
+    private static unsafe OrderedDictionary<string, Tensor> Load(byte* bytes, long length)
+    {
         IntPtr sd;
-        fixed (byte* p = bytes) TorchException.ThrowIfFailed(NativeMethods.cv_state_dict_load(p, bytes.Length, out sd));
+        TorchException.ThrowIfFailed(NativeMethods.cv_state_dict_load(bytes, length, out sd));
         try
         {
             TorchException.ThrowIfFailed(NativeMethods.cv_state_dict_size(sd, out var n));

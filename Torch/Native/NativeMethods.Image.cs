@@ -5,7 +5,10 @@ namespace CnnVis.Torch.Native;
 internal static unsafe partial class NativeMethods
 {
     [LibraryImport(Library)]
-    internal static partial int cv_image_decode(void* bytes, long nbytes, int channels, out IntPtr tensor);
+    internal static partial int cv_image_decode(void* bytes, long nbytes, int channels, long maxPixels, out IntPtr tensor);
+
+    [LibraryImport(Library)]
+    internal static partial int cv_image_live_buffers(out long count);
 
     [LibraryImport(Library)]
     internal static partial int cv_image_encode_png(IntPtr tensor, out IntPtr data, out long nbytes);

@@ -12,4 +12,7 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library)]
     internal static partial int cv_op_call(IntPtr op, CvValue* args, int nargs, CvValue* results, int capacity, out int nresults);
+
+    [LibraryImport(Library)]
+    internal static partial int cv_live_handles(out long count);
 }

@@ -18,4 +18,7 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library)]
     internal static partial int cv_state_dict_free(IntPtr stateDict);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int cv_file_read(string path, long maxBytes, out IntPtr data, out long nbytes);
 }

@@ -51,6 +51,8 @@ CV_API const char* cv_last_error(void);
 CV_API int cv_tensor_from_data(const void* data, int32_t dtype, const int64_t* shape, int32_t ndim, cv_tensor* out);
 CV_API int cv_tensor_copy_to(cv_tensor t, void* dst, int64_t nbytes);
 CV_API int cv_tensor_free(cv_tensor t);
+// How many tensor handles the library has handed out and not yet freed: for leak tests.
+CV_API int cv_live_handles(int64_t* out);
 CV_API int cv_tensor_ndim(cv_tensor t, int32_t* out);
 CV_API int cv_tensor_sizes(cv_tensor t, int64_t* out, int32_t capacity);
 CV_API int cv_tensor_numel(cv_tensor t, int64_t* out);
@@ -101,9 +103,15 @@ CV_API int cv_state_dict_load(const void* bytes, int64_t nbytes, cv_state_dict* 
 CV_API int cv_state_dict_size(cv_state_dict sd, int32_t* out);
 CV_API int cv_state_dict_entry(cv_state_dict sd, int32_t index, const char** name, cv_tensor* tensor);
 CV_API int cv_state_dict_free(cv_state_dict sd);
+// Reads a whole regular file of at most max_bytes into memory the caller frees with cv_free. Devices, FIFOs
+// and sockets are refused (they may never end, or block), as is a file over the limit, before reading.
+CV_API int cv_file_read(const char* path, int64_t max_bytes, void** data, int64_t* nbytes);
 
-// Images: decode PNG/JPEG/BMP/... to uint8 HxWxC; encode uint8 HxWxC (C = 1, 3 or 4) to PNG.
-CV_API int cv_image_decode(const void* bytes, int64_t nbytes, int32_t channels, cv_tensor* out);
+// Images: decode PNG/JPEG/BMP/GIF to uint8 HxWxC; encode uint8 HxWxC (C = 1, 3 or 4) to PNG. An image whose
+// header declares more than max_pixels pixels, or a truncated one, is refused before it is decoded.
+CV_API int cv_image_decode(const void* bytes, int64_t nbytes, int32_t channels, int64_t max_pixels, cv_tensor* out);
+// How many decoded pixel buffers are alive (held by tensors): for leak tests.
+CV_API int cv_image_live_buffers(int64_t* out);
 CV_API int cv_image_encode_png(cv_tensor t, void** data, int64_t* nbytes);
 CV_API int cv_free(void* p);
 

@@ -2,8 +2,10 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "errors.h"
 #include "handles.h"
@@ -13,29 +15,120 @@ using cnnvis::new_handle;
 
 namespace {
 
+// Pixel buffers stb has handed out and nobody has freed yet, so tests can prove none leaks.
+std::atomic<int64_t> live_pixel_buffers{0};
+
+struct PixelsFree {
+  void operator()(unsigned char* p) const {
+    stbi_image_free(p);
+    live_pixel_buffers.fetch_sub(1, std::memory_order_relaxed);
+  }
+};
+using Pixels = std::unique_ptr<unsigned char, PixelsFree>;
+
 void append_bytes(void* context, void* data, int size) {
   auto v = static_cast<std::vector<unsigned char>*>(context);
   auto p = static_cast<unsigned char*>(data);
   v->insert(v->end(), p, p + size);
 }
 
+enum class Format { Png, Jpeg, Bmp, Gif };
+
+// stb reads more formats than CnnVis promises (PSD, TGA, HDR, PIC, PNM); only the four named are let
+// through, so the rest of stb is not exposed to uploaded files.
+Format sniff(const unsigned char* b, int64_t n) {
+  if (n >= 8 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0) return Format::Png;
+  if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return Format::Jpeg;
+  if (n >= 2 && b[0] == 'B' && b[1] == 'M') return Format::Bmp;
+  if (n >= 6 && (std::memcmp(b, "GIF87a", 6) == 0 || std::memcmp(b, "GIF89a", 6) == 0)) return Format::Gif;
+  throw std::invalid_argument("cannot decode image: not a PNG, JPEG, BMP or GIF file");
+}
+
+int64_t le32s(const unsigned char* p) {
+  return static_cast<int32_t>(p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24));
+}
+
+// stb fills whatever a BMP or GIF lacks with zeros, so a cut file would decode as a partly black image: both
+// are checked for their end first. stb itself refuses a cut PNG or JPEG ("expected marker").
+void refuse_truncated(Format format, const unsigned char* b, int64_t n) {
+  switch (format) {
+    case Format::Bmp: {
+      if (n < 30) throw std::invalid_argument("cannot decode image: the BMP is truncated inside its header");
+      int64_t offset = static_cast<uint32_t>(le32s(b + 10));
+      int64_t header = static_cast<uint32_t>(le32s(b + 14));
+      int64_t width, height, bpp, compression = 0;
+      if (header == 12) {
+        width = b[18] | (b[19] << 8);
+        height = b[20] | (b[21] << 8);
+        bpp = b[24] | (b[25] << 8);
+      } else {
+        if (n < 34) throw std::invalid_argument("cannot decode image: the BMP is truncated inside its header");
+        width = le32s(b + 18);
+        height = le32s(b + 22);
+        bpp = b[28] | (b[29] << 8);
+        compression = le32s(b + 30);
+      }
+      // Run-length encoded bitmaps have no fixed size (and stb refuses them); the others do.
+      if (compression != 0 && compression != 3 && compression != 6) return;
+      if (width <= 0 || bpp <= 0 || bpp > 32) return;  // stb names what is wrong
+      int64_t rows = height < 0 ? -height : height;
+      int64_t row_bytes = (width * bpp + 31) / 32 * 4;
+      int64_t pixel_bytes = 0, need = 0;
+      if (__builtin_mul_overflow(row_bytes, rows, &pixel_bytes) || __builtin_add_overflow(offset, pixel_bytes, &need))
+        throw std::invalid_argument("cannot decode image: the BMP declares more pixel data than any file holds");
+      if (n < need)
+        throw std::invalid_argument("cannot decode image: the BMP is truncated: its pixels end at byte " +
+                                    std::to_string(need) + ", the file has " + std::to_string(n));
+      return;
+    }
+    case Format::Gif:
+      if (b[n - 1] != 0x3B) throw std::invalid_argument("cannot decode image: the GIF is truncated (it does not end with its trailer byte)");
+      return;
+    case Format::Png:
+    case Format::Jpeg:
+      return;
+  }
+}
+
 }  // namespace
 
 extern "C" {
 
-CV_API int cv_image_decode(const void* bytes, int64_t nbytes, int32_t channels, cv_tensor* out) {
+CV_API int cv_image_decode(const void* bytes, int64_t nbytes, int32_t channels, int64_t max_pixels, cv_tensor* out) {
   CV_TRY
   CV_REQUIRE(nbytes > 0, "the image is empty");
   CV_REQUIRE(nbytes <= INT32_MAX, "the image is larger than 2 GiB");
   CV_REQUIRE(channels >= 0 && channels <= 4, "channels must be 0 (as stored), 1, 2, 3 or 4");
+  CV_REQUIRE(max_pixels > 0, "the pixel limit must be positive");
+  auto b = static_cast<const unsigned char*>(bytes);
+  auto n = static_cast<int>(nbytes);
+  Format format = sniff(b, nbytes);
+  // The header's dimensions are read first, so an image too large to hold is refused before stb
+  // allocates for it (a 389 KB PNG can declare 20000x20000 pixels).
   int w = 0, h = 0, c = 0;
-  unsigned char* pixels = stbi_load_from_memory(static_cast<const unsigned char*>(bytes), static_cast<int>(nbytes), &w, &h, &c, channels);
-  if (pixels == nullptr) throw std::runtime_error(std::string("cannot decode image: ") + stbi_failure_reason());
+  if (!stbi_info_from_memory(b, n, &w, &h, &c)) throw std::runtime_error(std::string("cannot decode image: ") + stbi_failure_reason());
+  int64_t pixels = static_cast<int64_t>(w) * h;
+  if (pixels > max_pixels)
+    throw std::invalid_argument("the image is " + std::to_string(w) + "x" + std::to_string(h) + " = " + std::to_string(pixels) +
+                                " pixels, more than the limit of " + std::to_string(max_pixels));
+  refuse_truncated(format, b, nbytes);
+  Pixels decoded(stbi_load_from_memory(b, n, &w, &h, &c, channels));
+  if (!decoded) throw std::runtime_error(std::string("cannot decode image: ") + stbi_failure_reason());
+  live_pixel_buffers.fetch_add(1, std::memory_order_relaxed);
+  // stb may decode a different size than its header said (GIF frames); check again against what it made.
+  CV_REQUIRE(static_cast<int64_t>(w) * h <= max_pixels, "the image decodes to more pixels than the limit");
   int have = channels ? channels : c;
-  at::Tensor t = at::empty({h, w, have}, at::kByte);
-  std::memcpy(t.data_ptr(), pixels, static_cast<size_t>(h) * w * have);
-  stbi_image_free(pixels);
+  // The tensor takes over stb's buffer (no copy); until it exists, `decoded` frees it on any throw.
+  at::Tensor t = at::from_blob(decoded.get(), {h, w, have}, [](void* p) { PixelsFree()(static_cast<unsigned char*>(p)); },
+                               at::TensorOptions().dtype(at::kByte));
+  decoded.release();
   *out = new_handle(std::move(t));
+  CV_CATCH
+}
+
+CV_API int cv_image_live_buffers(int64_t* out) {
+  CV_TRY
+  *out = live_pixel_buffers.load(std::memory_order_relaxed);
   CV_CATCH
 }
 

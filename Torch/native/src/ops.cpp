@@ -2,6 +2,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/function_schema.h>
 #include <ATen/core/stack.h>
+#include <torch/library.h>
 #include <c10/util/irange.h>
 
 #include <sstream>
@@ -162,7 +163,20 @@ CV_API int cv_op_call(cv_op op, const cv_value* args, int32_t nargs, cv_value* r
   int_list_results.clear();
   double_list_results.clear();
   CV_REQUIRE(static_cast<int32_t>(stack.size()) <= capacity, "operator returned more results than the buffer holds");
-  for (auto k : c10::irange(stack.size())) from_ivalue(stack[k], results[k], schema);
+  // A result that cannot be converted fails the call: the handles made for the results before it are
+  // freed here, since the caller never sees them.
+  size_t converted = 0;
+  try {
+    for (; converted < stack.size(); ++converted) from_ivalue(stack[converted], results[converted], schema);
+  } catch (...) {
+    for (size_t k = 0; k < converted; ++k) {
+      if (results[k].tag == CV_TENSOR) cnnvis::free_handle(results[k].p);
+      results[k] = cv_value{CV_NONE, 0, 0, 0.0, nullptr};
+    }
+    for (auto h : list_results) cnnvis::free_handle(h);
+    list_results.clear();
+    throw;
+  }
   // List results point into the per-thread arrays, which are complete only now.
   for (auto k : c10::irange(stack.size())) {
     auto& r = results[k];
@@ -174,4 +188,18 @@ CV_API int cv_op_call(cv_op op, const cv_value* args, int32_t nargs, cv_value* r
   CV_CATCH
 }
 
+CV_API int cv_live_handles(int64_t* out) {
+  CV_TRY
+  *out = cnnvis::live_handles.load(std::memory_order_relaxed);
+  CV_CATCH
+}
+
 }  // extern "C"
+
+// An operator whose second result the binding cannot read (a string), after a tensor it can: the binding's
+// tests call it to prove that a failed conversion frees the handles already made.
+TORCH_LIBRARY_FRAGMENT(cnnvis, m) {
+  m.def("_binding_test_tensor_and_text(Tensor x) -> (Tensor, str)", [](const at::Tensor& x) {
+    return std::make_tuple(x.clone(), std::string("unreadable"));
+  });
+}

@@ -61,7 +61,7 @@ CV_API int cv_tensor_copy_to(cv_tensor t, void* dst, int64_t nbytes) {
 
 CV_API int cv_tensor_free(cv_tensor t) {
   CV_TRY
-  delete static_cast<at::Tensor*>(t);
+  cnnvis::free_handle(t);
   CV_CATCH
 }
 
