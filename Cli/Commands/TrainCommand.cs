@@ -101,6 +101,11 @@ public static class TrainCommand
                 };
             }
             options.Validate();
+            if (resume is not null)
+            {
+                var where = resume.EndOfEpoch ? $"after epoch {resume.Epoch}" : $"in epoch {resume.Epoch}, batch {resume.BatchInEpoch}";
+                AnsiConsole.MarkupLine(Markup.Escape($"resuming from {resume.Directory} ({where}, step {resume.Step})"));
+            }
             var progress = new ConsoleProgress();
             var trainer = new Trainer(options, [progress, .. extra]);
             var outcome = progress.Run(() => trainer.Run(cancellation, resume));

@@ -67,6 +67,7 @@ public sealed class TrainCommandTests : IDisposable
 
         (code, output) = CliProcess.Run(_dir, "train", "--resume", run);
         Assert.True(code == 0, output);
+        Assert.Contains($"resuming from {Path.Combine(run, "checkpoints", "epoch-0001")} (after epoch 1, step 2)", Flat(output));
         Assert.Contains("epoch 2: train loss", output);
         Assert.DoesNotContain("epoch 3", output);
         Assert.Contains("trained 2 epochs (4 steps)", output);

@@ -200,7 +200,7 @@ public sealed class Trainer
         return _options with { OutputDirectory = output };
     }
 
-    // Checked before any data is read or any step is taken, so a folder that cannot hold checkpoints costs nothing.
+    // Checked before the first step, so a folder that cannot hold checkpoints costs no training.
     private static RunLock TakeOutputFolder(string directory)
     {
         try

@@ -149,4 +149,14 @@ public sealed class ResumeTests : IDisposable
         Assert.StartsWith($"{output}: the output folder cannot be created (", e.Message);
         Assert.Equal(0, recorder.Events);
     }
+
+    [Fact]
+    public void AnOutputFolderThatCannotBeWrittenIsRefusedBeforeTraining()
+    {
+        // sysfs lets nobody, root included, create a file at its top: the folder exists but a checkpoint could never be saved there.
+        var recorder = new Recorder();
+        var e = Assert.Throws<TrainingFailedException>(() => new Trainer(Small("x") with { OutputDirectory = "/sys" }, recorder).Run());
+        Assert.StartsWith("/sys: the output folder is not writable (", e.Message);
+        Assert.Equal(0, recorder.Events);
+    }
 }
