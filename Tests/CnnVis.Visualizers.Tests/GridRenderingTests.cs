@@ -99,6 +99,24 @@ public class GridRenderingTests
     }
 
     [Fact]
+    public void GridsRenderedOnSeveralThreadsAtOnceAreTheSame()
+    {
+        // The dashboard renders on background threads: fonts and fallbacks are shared, so the pictures must not differ.
+        using var cell = torch.full(new long[] { 8, 8, 3 }, 90, ScalarType.Byte);
+        byte[] RenderOne()
+        {
+            var grid = new ImageGrid(new[] { "input", "integrated-gradients" }, cellSize: 32);
+            grid.AddRow("Ankle boot → Сандалия 0.83 a\u02EFb", new[] { cell, cell }, correct: true);
+            using var pixels = grid.Render();
+            return pixels.data<byte>();
+        }
+        var alone = RenderOne();
+        var together = new byte[8][];
+        Parallel.For(0, together.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, k => together[k] = RenderOne());
+        Assert.All(together, t => Assert.Equal(alone, t));
+    }
+
+    [Fact]
     public void LabelsChangePixelsOnlyWhereTheyAreWritten()
     {
         using var grey = torch.full(new long[] { 8, 8, 3 }, 128, ScalarType.Byte);

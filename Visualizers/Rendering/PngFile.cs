@@ -27,10 +27,16 @@ public static class PngFile
         File.WriteAllBytes(path, Encode(pixels));
     }
 
+    // Rendered pictures repeat rows (cells are upscaled by whole numbers, frames and background are flat), so the
+    // "up" filter alone compresses them best, and faster than trying every filter: on a 16-row explanation grid
+    // 180 KB in about 230 ms against 200 KB in 280-560 ms with all filters (stb, before: 234 KB in 500-770 ms).
+    private static readonly SKPngEncoderOptions s_options = new(SKPngEncoderFilterFlags.Up, 6);
+
     /// <summary>An opaque bitmap is written without an alpha channel, others with theirs.</summary>
     internal static byte[] Encode(SKBitmap bitmap)
     {
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+        using var pixels = bitmap.PeekPixels();
+        using var data = pixels?.Encode(s_options)
             ?? throw new InvalidOperationException($"Skia could not encode a {bitmap.Width}×{bitmap.Height} {bitmap.ColorType} picture as PNG");
         return data.ToArray();
     }
