@@ -162,15 +162,14 @@ public class ConvStackTests
         using var net = EvalStack();
         var x = torch.randn(new long[] { 5, 1, 14, 14 });
         Tensor plain, fused;
-        var calls = FusedInference.StackCalls;
         using (torch.no_grad())
         {
             plain = net.call(x);
-            Assert.Equal(calls, FusedInference.StackCalls);
-            using (torch.fused_inference(winograd)) fused = net.call(x);
+            using var scope2 = torch.fused_inference(winograd);
+            fused = net.call(x);
+            // One run (conv-BN-ReLU, conv-BN-ReLU, pool, conv-ReLU, conv-BN), then Flatten as a module.
+            Assert.Equal(1, scope2.ScopeStackCalls);
         }
-        // One run (conv-BN-ReLU, conv-BN-ReLU, pool, conv-ReLU, conv-BN), then Flatten as a module.
-        Assert.Equal(calls + 1, FusedInference.StackCalls);
         Assert.Equal(plain.shape, fused.shape);
         TensorAssert.Close(plain, fused, 2e-5, 1e-4);
         // An empty batch runs as the modules would.
@@ -210,12 +209,12 @@ public class ConvStackTests
         using var fused = torch.fused_inference();
 
         // With gradients on, the modules run one by one and the result has a history.
-        var calls = FusedInference.StackCalls;
+        var calls = fused.ScopeStackCalls;
         var input = x.clone().requires_grad_(true);
         var y = net.call(input);
         y.sum().backward();
         Assert.NotNull(input.grad);
-        Assert.Equal(calls, FusedInference.StackCalls);
+        Assert.Equal(calls, fused.ScopeStackCalls);
 
         // A hooked module runs as a module: the hook sees its output.
         var seen = 0;
@@ -226,7 +225,7 @@ public class ConvStackTests
         }
         Assert.Equal(1, seen);
         // Two runs around the hooked ReLU: conv-BN-ReLU-conv-BN before it, conv-ReLU-conv-BN after the pool.
-        Assert.Equal(calls + 2, FusedInference.StackCalls);
+        Assert.Equal(calls + 2, fused.ScopeStackCalls);
 
         // In training mode nothing is stacked (batch norm uses and updates batch statistics), so both paths agree
         // exactly, running statistics included.
@@ -234,9 +233,9 @@ public class ConvStackTests
         var bn = (BatchNorm2d)net[1];
         var meanBefore = bn.running_mean!.clone();
         Tensor trained;
-        calls = FusedInference.StackCalls;
+        calls = fused.ScopeStackCalls;
         using (torch.no_grad()) trained = net.call(x);
-        Assert.Equal(calls, FusedInference.StackCalls);
+        Assert.Equal(calls, fused.ScopeStackCalls);
         var meanFused = bn.running_mean!.clone();
         bn.running_mean!.copy_(meanBefore);
         Tensor reference;
@@ -288,8 +287,7 @@ public class ConvStackTests
         using var noGrad = torch.no_grad();
         var plain = net.call(x);
         using var fused = torch.fused_inference();
-        var calls = FusedInference.StackCalls;
         TensorAssert.Close(plain, net.call(x), 0, 0);
-        Assert.Equal(calls, FusedInference.StackCalls);
+        Assert.Equal(0, fused.ScopeStackCalls);
     }
 }

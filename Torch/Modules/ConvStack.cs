@@ -49,7 +49,7 @@ internal sealed class ConvStack
     }
 
     /// <summary>The run's output: conv_stack over the layers, with each batch norm folded into its convolution.</summary>
-    public Tensor Run(Tensor input, bool winograd)
+    public Tensor Run(Tensor input, FusedInference setting)
     {
         using var scope = torch.NewDisposeScope();
         var layers = _layers.Select(l =>
@@ -59,8 +59,8 @@ internal sealed class ConvStack
             var (weight, bias) = l.norm is null ? (conv.weight, conv.bias) : Fold(conv, l.norm);
             return StackLayer.Conv(weight, bias, conv.Stride, conv.Padding, l.relu);
         }).ToList();
-        FusedInference.CountStackCall();
-        return scope.MoveToOuter(torch.ops.conv_stack(input, layers, winograd));
+        setting.CountStackCall();
+        return scope.MoveToOuter(torch.ops.conv_stack(input, layers, setting.Winograd));
     }
 
     /// <summary>

@@ -12,15 +12,6 @@ internal static partial class NativeMethods
     static NativeMethods()
     {
         NativeLibrary.SetDllImportResolver(typeof(NativeMethods).Assembly, Resolve);
-        // Training allocates and frees the same large activations every step. glibc would return them to the
-        // system each time and page-fault them back in the next step (thousands of faults per step, measured
-        // by bench/ engine); keeping blocks up to 512 MiB in the heap removes that cost for about the
-        // memory of one step's peak. CNNVIS_RETURN_FREED_MEMORY=1 keeps glibc's default.
-        if (Environment.GetEnvironmentVariable("CNNVIS_RETURN_FREED_MEMORY") != "1")
-        {
-            const long Keep = 512L << 20;
-            TorchException.ThrowIfFailed(cv_configure_allocator(Keep, Keep), "configure allocator");
-        }
     }
 
     /// <summary>Forces the static constructor (and so the resolver) to run before the first call.</summary>

@@ -58,6 +58,9 @@ public sealed class Trainer
         var options = resume is null ? _options : ResumedOptions(resume);
         if (options.OutputDirectory is not null) options = options with { OutputDirectory = Path.GetFullPath(options.OutputDirectory) };
         torch.set_num_threads(options.Threads);
+        // Training frees and reallocates the same activations every step: keeping freed memory is worth it here
+        // (process-wide, so the trainer decides it, not the library's loading; CNNVIS_RETURN_FREED_MEMORY=1 opts out).
+        torch.keep_freed_memory();
         torch.manual_seed(options.Seed);
         var (train, validation) = OpenData(options);
         using var model = ModelZoo.Create(options.Model, train.Channels, train.ClassNames.Count);

@@ -32,7 +32,9 @@ internal sealed class BenchContext
         var benchDir = FindBenchDir();
         var outDir = Path.GetFullPath(options.OutDir ?? Path.Combine(benchDir, "out"));
         Directory.CreateDirectory(outDir);
-        if (options.KeepFreedMemory) Malloc.KeepFreedMemory();
+        // The C# side runs with the allocator setting CnnVis trains with (the trainer takes it at the start of a run;
+        // here it holds for every bench). Each PyTorch figure comes twice: glibc's default and the same setting.
+        torch.keep_freed_memory(Console.Out);
         torch.set_num_threads(options.Threads);
         if (torch.get_num_threads() != options.Threads)
             throw new InvalidOperationException($"libtorch runs {torch.get_num_threads()} threads after set_num_threads({options.Threads})");
@@ -58,7 +60,12 @@ internal sealed class BenchContext
         {
             ["bench"] = bench,
             ["quick"] = Quick,
-            ["keep_freed_memory"] = Options.KeepFreedMemory,
+            ["allocator"] = new JsonObject
+            {
+                ["csharp"] = $"torch.keep_freed_memory(): glibc mmap and trim thresholds {torch.KeptFreedMemoryThreshold} bytes (in force: {torch.keeps_freed_memory()})",
+                ["pytorch"] = "glibc's default (as shipped)",
+                ["pytorch_same"] = $"{PyTorchWorker.MmapVariable}={torch.KeptFreedMemoryThreshold} {PyTorchWorker.TrimVariable}={torch.KeptFreedMemoryThreshold} (the same setting)",
+            },
             ["timestamp_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
             ["threads"] = Threads,
             ["cores"] = Environment.ProcessorCount,

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace CnnVis.Bench;
 
 /// <summary>Options every bench shares, parsed from the command line after the subcommand.</summary>
-internal sealed record BenchOptions(int Threads, string? OutDir, string Python, bool Quick, int? Reps, bool KeepFreedMemory)
+/// <param name="Epochs">Training epochs of the train bench (each side), when given.</param>
+internal sealed record BenchOptions(int Threads, string? OutDir, string Python, bool Quick, int? Reps, int? Epochs)
 {
     public const string DefaultPython = "/usr/bin/python3";
 
@@ -14,7 +15,7 @@ internal sealed record BenchOptions(int Threads, string? OutDir, string Python, 
         var python = DefaultPython;
         var quick = false;
         int? reps = null;
-        var keepFreedMemory = false;
+        int? epochs = null;
         for (var k = 0; k < args.Length; k++)
         {
             switch (args[k])
@@ -33,8 +34,11 @@ internal sealed record BenchOptions(int Threads, string? OutDir, string Python, 
                 case "--quick":
                     quick = true;
                     break;
-                case "--keep-freed-memory":
-                    keepFreedMemory = true;
+                case "--epochs":
+                    var e = Value(args, ref k);
+                    if (!int.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out var m) || m <= 0)
+                        throw new ArgumentException($"--epochs needs a positive whole number, got '{e}'");
+                    epochs = m;
                     break;
                 case "--reps":
                     var r = Value(args, ref k);
@@ -46,7 +50,7 @@ internal sealed record BenchOptions(int Threads, string? OutDir, string Python, 
                     throw new ArgumentException($"unknown option '{args[k]}'");
             }
         }
-        return new BenchOptions(threads, outDir, python, quick, reps, keepFreedMemory);
+        return new BenchOptions(threads, outDir, python, quick, reps, epochs);
     }
 
     private static string Value(ReadOnlySpan<string> args, ref int k)

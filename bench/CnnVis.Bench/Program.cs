@@ -1,7 +1,7 @@
 using CnnVis.Bench;
 
 // CnnVis.Bench: benchmarks that run the PyTorch reference side by side on the same libtorch.
-//   CnnVis.Bench <bench|all> [--threads N] [--out DIR] [--python PATH] [--quick] [--reps N] [--keep-freed-memory]
+//   CnnVis.Bench <bench|all> [--threads N] [--out DIR] [--python PATH] [--quick] [--reps N] [--epochs N]
 // A bench is one class implementing IBench; adding one means adding its file and a line below.
 IBench[] benches =
 [
@@ -56,7 +56,7 @@ return rc;
 
 static void PrintUsage(IEnumerable<IBench> benches)
 {
-    Console.Error.WriteLine("usage: CnnVis.Bench <bench|all> [--threads N] [--out DIR] [--python PATH] [--quick] [--reps N] [--keep-freed-memory]");
+    Console.Error.WriteLine("usage: CnnVis.Bench <bench|all> [--threads N] [--out DIR] [--python PATH] [--quick] [--reps N] [--epochs N]");
     Console.Error.WriteLine("benches:");
     foreach (var b in benches) Console.Error.WriteLine($"  {b.Name,-10} {b.Description}");
     Console.Error.WriteLine("options:");
@@ -65,5 +65,5 @@ static void PrintUsage(IEnumerable<IBench> benches)
     Console.Error.WriteLine("  --python PATH  the Python that has torch (default: /usr/bin/python3)");
     Console.Error.WriteLine("  --quick        fewer iterations: a smoke run, not a measurement");
     Console.Error.WriteLine("  --reps N       timed repetitions per side (default: each bench's own)");
-    Console.Error.WriteLine("  --keep-freed-memory  diagnostic: glibc keeps freed memory (no heap trim) on both sides");
+    Console.Error.WriteLine("  --epochs N     train: epochs per side (default 3), test accuracy reported after each");
 }

@@ -25,8 +25,16 @@ internal sealed class PyTorchWorker : IDisposable
     /// <summary>The first line the worker wrote once set up and warmed up (threads, versions).</summary>
     public JsonObject Ready { get; private set; } = new();
 
-    /// <summary>Starts bench/&lt;script&gt; --serve with the thread count and <paramref name="args"/>, and waits until it is ready.</summary>
-    public static PyTorchWorker Start(BenchContext context, string script, params string[] args)
+    /// <summary>glibc's environment variables for the mmap and trim thresholds (read when the process starts).</summary>
+    public const string MmapVariable = "MALLOC_MMAP_THRESHOLD_";
+    public const string TrimVariable = "MALLOC_TRIM_THRESHOLD_";
+
+    /// <summary>
+    /// Starts bench/&lt;script&gt; --serve with the thread count and <paramref name="args"/>, and waits until it is ready.
+    /// With <paramref name="sameAllocator"/> glibc gets CnnVis's thresholds through its environment variables; without,
+    /// glibc's defaults (whatever the caller's environment says).
+    /// </summary>
+    public static PyTorchWorker Start(BenchContext context, string script, bool sameAllocator, params string[] args)
     {
         var start = new ProcessStartInfo(context.Options.Python)
         {
@@ -38,11 +46,18 @@ internal sealed class PyTorchWorker : IDisposable
         start.ArgumentList.Add("--serve");
         start.ArgumentList.Add("--threads");
         start.ArgumentList.Add(context.Threads.ToString(CultureInfo.InvariantCulture));
-        if (context.Options.KeepFreedMemory) start.ArgumentList.Add("--keep-freed-memory");
         foreach (var a in args) start.ArgumentList.Add(a);
         // PyTorch's thread count comes from --threads alone, not from the caller's environment.
         start.Environment.Remove("OMP_NUM_THREADS");
         start.Environment.Remove("MKL_NUM_THREADS");
+        start.Environment.Remove(MmapVariable);
+        start.Environment.Remove(TrimVariable);
+        if (sameAllocator)
+        {
+            var threshold = CnnVis.Torch.torch.KeptFreedMemoryThreshold.ToString(CultureInfo.InvariantCulture);
+            start.Environment[MmapVariable] = threshold;
+            start.Environment[TrimVariable] = threshold;
+        }
         Process process;
         try
         {
@@ -56,6 +71,9 @@ internal sealed class PyTorchWorker : IDisposable
         try
         {
             worker.Ready = worker.ReadReply("start");
+            var seen = worker.Ready["malloc_env"]?[MmapVariable]?.GetValue<string>();
+            if (sameAllocator && seen != start.Environment[MmapVariable])
+                throw new InvalidOperationException($"{script} did not get {MmapVariable} (it reports '{seen}')");
             return worker;
         }
         catch

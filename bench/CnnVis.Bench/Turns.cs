@@ -21,6 +21,12 @@ internal static class Turns
         }
     }
 
+    /// <summary>Runs every side once, starting with side <c>turn mod n</c>, so each side takes each place in turn.</summary>
+    public static void Round(int turn, params Action[] sides)
+    {
+        for (var k = 0; k < sides.Length; k++) sides[(turn + k) % sides.Length]();
+    }
+
     /// <summary>The median over turns of a[k] / b[k]: each repetition against the one run beside it.</summary>
     public static double MedianRatio(IReadOnlyList<double> a, IReadOnlyList<double> b)
     {

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using CnnVis.Torch;
 using CnnVis.Training.Data;
-using Xunit.Abstractions;
 
 namespace CnnVis.Training.Tests.Data;
 
@@ -9,10 +7,6 @@ namespace CnnVis.Training.Tests.Data;
 [Collection(NativeMemoryCollection.Name)]
 public sealed class NativeMemoryTests
 {
-    private readonly ITestOutputHelper _output;
-
-    public NativeMemoryTests(ITestOutputHelper output) => _output = output;
-
     [Fact]
     public void LiveTensorsReturnToTheBaselineAfterALoaderIsUsed()
     {
@@ -92,40 +86,6 @@ public sealed class NativeMemoryTests
             Assert.Equal(4, served);
         }
         Assert.Equal(baseline, SettledLiveCount());
-    }
-
-    [Fact]
-    public void LoaderKeepsUpWithTraining()
-    {
-        var fashion = new FashionMnist(train: true);
-        var (fashionRate, fashionBatches) = Measure(fashion, new Augmentation());
-        var (augmentedRate, _) = Measure(fashion, new Augmentation(RandomCropPadding: 2, HorizontalFlip: true));
-        var (shapesRate, _) = Measure(Subset.First(new SyntheticShapes(seed: 0), 2560), new Augmentation());
-        _output.WriteLine($"fashion-mnist, batches of 128: {fashionRate:N0} images/s ({fashionBatches} batches)");
-        _output.WriteLine($"fashion-mnist, batches of 128, crop and flip: {augmentedRate:N0} images/s");
-        _output.WriteLine($"synthetic-shapes 32x32, batches of 128: {shapesRate:N0} images/s");
-        // Floors far below what an idle machine does (some 300,000 and 10,000 images/s), so that a busy
-        // machine passes; they catch a loader gone pathologically slow, not a few percent.
-        Assert.True(fashionRate > 20_000, $"fashion-mnist loads at {fashionRate:N0} images/s");
-        Assert.True(shapesRate > 1_000, $"synthetic-shapes generates at {shapesRate:N0} images/s");
-    }
-
-    private static (double imagesPerSecond, int batches) Measure(ImageDataset data, Augmentation augmentation)
-    {
-        using var loader = new DataLoader(data, 128, shuffle: true, seed: 0, augmentation);
-        foreach (var batch in loader) batch.Dispose(); // warm up
-        var clock = Stopwatch.StartNew();
-        long images = 0;
-        var batches = 0;
-        foreach (var batch in loader)
-        {
-            using (batch)
-            {
-                images += batch.Count;
-                batches++;
-            }
-        }
-        return (images / clock.Elapsed.TotalSeconds, batches);
     }
 
     // Tensors other tests dropped without disposing are finalised first, so only this test's count.
