@@ -34,7 +34,7 @@ build() {
   # Nothing to do when no source changed since the last successful build: a ready machine costs seconds.
   local stamp="$ROOT/Cli/bin/$CONFIG/.cnnvis-build-stamp"
   if [ -f "$stamp" ] && [ -z "$(find "$ROOT" \( -path '*/bin' -o -path '*/obj' -o -path '*/build' -o -path '*/.git' -o -path '*/runs' -o -path '*/out' \) -prune -o \
-        -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sln' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' -o -name '*.razor' -o -name '*.css' -o -name '*.js' \) \
+        -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.sln' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' -o -name '*.razor' -o -name '*.css' -o -name '*.js' \) \
         -newer "$stamp" -print -quit)" ]; then
     return 0
   fi
