@@ -116,6 +116,18 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public void ASecondResumeOfARunInUseIsRefusedAndWritesNothing()
+    {
+        var options = Small("resumed-twice");
+        new Trainer(options).Run();
+        var checkpoint = Checkpoint.FindLatest(options.OutputDirectory!)!;
+        using var firstResume = RunLock.Acquire(checkpoint.RunDirectory!);
+        var e = Assert.Throws<RunInUseException>(() => new Trainer(options with { Epochs = 2, OutputDirectory = null }).Run(resume: checkpoint));
+        Assert.StartsWith($"{options.OutputDirectory}: the run folder is in use by process {Environment.ProcessId} on ", e.Message);
+        Assert.Single(Directory.GetDirectories(Path.Combine(options.OutputDirectory!, "checkpoints")));
+    }
+
+    [Fact]
     public void TheRunFolderIsHeldWhileTrainingAndFreedAfter()
     {
         var options = Small("held");
