@@ -36,6 +36,7 @@ public static class TrainCommand
             dataset, model, epochs, optimizer, lr, batchSize, seed, momentum, nesterov, weightDecay, schedule, warmup, labelSmoothing,
             trainLimit, validationLimit, threads, crop, flip, output, resume,
         };
+        var monitorFlags = MonitorFlags.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
             var options = new TrainingOptions
@@ -48,7 +49,7 @@ public static class TrainCommand
                 Threads = parse.GetValue(threads), RandomCropPadding = parse.GetValue(crop), HorizontalFlip = parse.GetValue(flip),
                 OutputDirectory = parse.GetValue(output),
             };
-            return Task.FromResult(Run(options, parse.GetValue(resume), cancellation));
+            return Task.FromResult(MonitorFlags.RunMonitored(monitorFlags, parse, monitor => Run(options, parse.GetValue(resume), cancellation, monitor)));
         });
         return command;
     }
