@@ -46,15 +46,25 @@ internal static class StoreFile
         {
             connection.Open();
             Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = ON;");
-            var version = Version(connection);
+            // One read transaction, so the version and the tables are read from one state of the file, even while
+            // another process is creating the store.
+            int version;
+            bool hasTables, isCnnVis;
+            using (var look = connection.BeginTransaction(deferred: true))
+            {
+                version = Version(connection, look);
+                hasTables = HasTables(connection, look);
+                isCnnVis = version > 0 && IsCnnVisStore(connection, look);
+                look.Commit();
+            }
             if (version > StoreSchema.CurrentVersion)
             {
                 throw new RunStoreException(
                     $"{path} was written by a newer CnnVis: its store schema is version {version}, and this CnnVis reads versions up to {StoreSchema.CurrentVersion}. Open it with a newer CnnVis.");
             }
-            if (version == 0 && HasTables(connection))
+            if (version == 0 && hasTables)
                 throw new RunStoreException($"{path} is a SQLite database but not a CnnVis run store (it has tables of its own and no CnnVis schema)");
-            if (version > 0 && !IsCnnVisStore(connection))
+            if (version > 0 && !isCnnVis)
                 throw new RunStoreException($"{path} is a SQLite database but not a CnnVis run store (its store_info does not name CnnVis)");
             if (version == 0 && !writer) throw new RunStoreException($"{path} is an empty database, not a CnnVis run store");
             if (writer)
@@ -123,13 +133,13 @@ internal static class StoreFile
         }
     }
 
-    private static bool HasTables(SqliteConnection connection) =>
-        Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table'")) > 0;
+    private static bool HasTables(SqliteConnection connection, SqliteTransaction transaction) =>
+        Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", transaction)) > 0;
 
-    private static bool IsCnnVisStore(SqliteConnection connection)
+    private static bool IsCnnVisStore(SqliteConnection connection, SqliteTransaction transaction)
     {
-        if (Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'store_info'")) == 0) return false;
-        return Scalar(connection, "SELECT value FROM store_info WHERE key = 'application'") as string == StoreSchema.Application;
+        if (Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'store_info'", transaction)) == 0) return false;
+        return Scalar(connection, "SELECT value FROM store_info WHERE key = 'application'", transaction) as string == StoreSchema.Application;
     }
 
     private static void Migrate(SqliteConnection connection)
