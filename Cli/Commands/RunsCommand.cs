@@ -63,7 +63,7 @@ public static class RunsCommand
     {
         using var reader = RunReader.Open(path);
         var r = reader.Run(id);
-        AnsiConsole.MarkupLine($"run {r.Id}: [bold]{Markup.Escape(r.Name)}[/] — {StatusText(r.Status)}{(r.Message is null ? "" : ": " + Markup.Escape(r.Message))}");
+        AnsiConsole.MarkupLine($"run {r.Id}: {Markup.Escape(r.Name)} — {StatusText(r.Status)}{(r.Message is null ? "" : ": " + Markup.Escape(r.Message))}");
         AnsiConsole.MarkupLine(Markup.Escape($"dataset {r.Dataset}, model {r.Model}, epochs {r.EpochsDone}/{r.EpochsPlanned}, best validation accuracy {(r.BestAccuracy is { } a ? TrainCommand.Percent(a) : "-")}"));
         AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
             $"started {r.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC, {(r.EndedUtc is { } e ? $"ended {e:yyyy-MM-dd HH:mm:ss} UTC" : $"last heard from {r.HeartbeatUtc:yyyy-MM-dd HH:mm:ss} UTC")}, process {r.OwnerProcessId} on {r.OwnerHost}")));
