@@ -100,7 +100,8 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
     /// </summary>
     /// <param name="batchesPerEpoch">Steps per epoch, for the log-spaced schedule (0 if unknown).</param>
     /// <param name="step">The optimizer step the run starts at (0 unless continuing).</param>
-    public long BeginRun(Module model, ImageDataset validation, RunDescription description, int batchesPerEpoch = 0, long step = 0)
+    /// <param name="continueRun">A run of the store to continue from <paramref name="step"/> (a resume) instead of starting a new one.</param>
+    public long BeginRun(Module model, ImageDataset validation, RunDescription description, int batchesPerEpoch = 0, long step = 0, long? continueRun = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(validation);
@@ -118,13 +119,25 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
             _step = step;
             var methods = (_options.Methods ?? MonitorOptions.DefaultMethods.Where(m => m != "cam" || explainable.ClassifierLayer is not null)).ToList();
             _recorder = new SnapshotRecorder(methods, _options);
-            var indices = _options.ProbeIndices?.ToArray();
-            _probes = indices is null ? ProbeSet.Select(validation, _options.ProbeCount) : ProbeSet.FromIndices(validation, indices);
-            _probeKinds.AddRange(Enumerable.Repeat(indices is null ? "class" : "explicit", _probes.Count));
-            RunId = _store.CreateRun(description);
-            _store.AddProbes(RunId, ProbeRecords(0, step));
+            if (continueRun is { } id)
+            {
+                // The same probes as before, so the run's timelines go on comparing the same images.
+                var stored = _store.ClaimRun(id, step);
+                RunId = id;
+                _probes = ProbeSet.FromIndices(validation, stored.Select(p => p.DatasetIndex).ToArray());
+                _probeKinds.AddRange(stored.Select(p => p.Kind));
+                _wrongProbesAdded = stored.Any(p => p.Kind == "wrong");
+            }
+            else
+            {
+                var indices = _options.ProbeIndices?.ToArray();
+                _probes = indices is null ? ProbeSet.Select(validation, _options.ProbeCount) : ProbeSet.FromIndices(validation, indices);
+                _probeKinds.AddRange(Enumerable.Repeat(indices is null ? "class" : "explicit", _probes.Count));
+                RunId = _store.CreateRun(description);
+                _store.AddProbes(RunId, ProbeRecords(0, step));
+            }
             _masks = MasksOf(_probes);
-            Snapshot("start", exempt: true);
+            Snapshot(continueRun is null ? "start" : "resume", exempt: true);
             _sinceFlush.Restart();
         }
         finally
@@ -250,7 +263,9 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
         var o = context.Options;
         var description = new RunDescription($"{o.Dataset}-{o.Model}", o.Dataset, o.Model, JsonSerializer.Serialize(o), context.ClassNames.ToArray(), o.Epochs,
             o.OutputDirectory is null ? null : Path.GetFullPath(o.OutputDirectory));
-        BeginRun(context.Model, context.ValidationData, description, context.BatchesPerEpoch, context.Step);
+        // A resumed run (it starts past step 0) continues the store's run that wrote checkpoints to the same folder.
+        var continued = context.Step > 0 && description.CheckpointDirectory is { } folder ? _store.FindRunByCheckpointDirectory(folder) : null;
+        BeginRun(context.Model, context.ValidationData, description, context.BatchesPerEpoch, context.Step, continued);
     }
 
     public override void OnBatchEnd(TrainingContext context, BatchEnd batch) => AfterStep(batch.Epoch, batch.Step, batch.Loss, batch.LearningRate);

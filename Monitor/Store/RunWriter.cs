@@ -56,35 +56,57 @@ public sealed class RunWriter : IDisposable
     }
 
     /// <summary>
-    /// Takes over a run to continue it (a resume): refused while another live process owns it, so two trainers
-    /// never interleave one run's records.
+    /// Takes over a run to continue it from the checkpoint at <paramref name="fromStep"/> (a resume): refused while
+    /// another live process owns it, so two trainers never interleave one run's records. What the run recorded
+    /// after that step belonged to the lost part of it and is removed. Returns the run's probes.
     /// </summary>
-    public void ClaimRun(long runId)
+    public IReadOnlyList<ProbeRecord> ClaimRun(long runId, long fromStep = long.MaxValue) => InTransaction($"continue run {runId}", transaction =>
     {
-        InTransaction("claim the run", transaction =>
+        using (var read = Command(transaction, "SELECT status, owner_pid, owner_host, heartbeat_utc FROM runs WHERE id = $id"))
         {
-            using var read = Command(transaction, "SELECT status, owner_pid, owner_host, heartbeat_utc FROM runs WHERE id = $id");
             read.Parameters.AddWithValue("$id", runId);
-            using (var reader = read.ExecuteReader())
-            {
-                if (!reader.Read()) throw new RunNotFoundException($"{Path}: no run {runId} in this store");
-                var status = RunStatusText.Parse(reader.GetString(0));
-                var pid = reader.IsDBNull(1) ? (int?)null : reader.GetInt32(1);
-                var host = reader.IsDBNull(2) ? null : reader.GetString(2);
-                var heartbeat = ParseTime(reader.GetString(3));
-                if (RunLiveness.Effective(status, pid, host, heartbeat) == RunStatus.Running && pid != Environment.ProcessId)
-                    throw new RunStoreException($"{Path}: run {runId} is being written by process {pid} on {host}: a run has one writer at a time");
-            }
-            using var claim = Command(transaction,
-                "UPDATE runs SET status = 'running', message = NULL, ended_utc = NULL, heartbeat_utc = $now, owner_pid = $pid, owner_host = $host, change_counter = change_counter + 1 WHERE id = $id");
-            claim.Parameters.AddWithValue("$now", Now());
-            claim.Parameters.AddWithValue("$pid", Environment.ProcessId);
-            claim.Parameters.AddWithValue("$host", Environment.MachineName);
-            claim.Parameters.AddWithValue("$id", runId);
+            using var reader = read.ExecuteReader();
+            if (!reader.Read()) throw new RunNotFoundException($"{Path}: no run {runId} in this store");
+            var status = RunStatusText.Parse(reader.GetString(0));
+            var pid = reader.IsDBNull(1) ? (int?)null : reader.GetInt32(1);
+            var host = reader.IsDBNull(2) ? null : reader.GetString(2);
+            var heartbeat = ParseTime(reader.GetString(3));
+            if (RunLiveness.Effective(status, pid, host, heartbeat) == RunStatus.Running && pid != Environment.ProcessId)
+                throw new RunStoreException($"{Path}: run {runId} is being written by process {pid} on {host}: a run has one writer at a time");
+        }
+        foreach (var table in new[] { "snapshots", "skipped_snapshots", "metrics", "cube" })
+        {
+            using var prune = Command(transaction, $"DELETE FROM {table} WHERE run_id = $id AND step > $step");
+            Set(Parameters(prune, "$id", "$step"), runId, fromStep);
+            prune.ExecuteNonQuery();
+        }
+        using (var prune = Command(transaction, "DELETE FROM probes WHERE run_id = $id AND added_at_step > $step"))
+        {
+            Set(Parameters(prune, "$id", "$step"), runId, fromStep);
+            prune.ExecuteNonQuery();
+        }
+        using (var claim = Command(transaction,
+            "UPDATE runs SET status = 'running', message = NULL, ended_utc = NULL, heartbeat_utc = $now, owner_pid = $pid, owner_host = $host, change_counter = change_counter + 1 WHERE id = $id"))
+        {
+            Set(Parameters(claim, "$now", "$pid", "$host", "$id"), Now(), Environment.ProcessId, Environment.MachineName, runId);
             claim.ExecuteNonQuery();
-            return 0;
-        });
-    }
+        }
+        using var probes = Command(transaction, "SELECT probe, dataset_index, label, kind, added_at_step, channels, height, width, image FROM probes WHERE run_id = $id ORDER BY probe");
+        probes.Parameters.AddWithValue("$id", runId);
+        using var rows = probes.ExecuteReader();
+        var list = new List<ProbeRecord>();
+        while (rows.Read())
+            list.Add(new ProbeRecord(rows.GetInt32(0), rows.GetInt32(1), rows.GetInt32(2), rows.GetString(3), rows.GetInt64(4), rows.GetInt32(5), rows.GetInt32(6), rows.GetInt32(7), (byte[])rows["image"]));
+        return (IReadOnlyList<ProbeRecord>)list;
+    });
+
+    /// <summary>The newest run whose checkpoints go to <paramref name="checkpointDirectory"/> (where a resume finds its run), or null.</summary>
+    public long? FindRunByCheckpointDirectory(string checkpointDirectory) => InTransaction("find a run by its checkpoint folder", transaction =>
+    {
+        using var command = Command(transaction, "SELECT id FROM runs WHERE checkpoint_dir = $dir ORDER BY id DESC LIMIT 1");
+        command.Parameters.AddWithValue("$dir", checkpointDirectory);
+        return command.ExecuteScalar() is { } id ? Convert.ToInt64(id) : (long?)null;
+    });
 
     /// <summary>Says the run's owner is alive (every write does too).</summary>
     public void Heartbeat(long runId) => InTransaction("record a heartbeat", transaction =>

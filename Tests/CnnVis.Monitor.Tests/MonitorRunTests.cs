@@ -146,4 +146,47 @@ public sealed class MonitorRunTests : TempFolder
         // Fashion-MNIST has no masks: deletion AUC only.
         Assert.Equal(["deletion-auc"], reader.Trust(id).Select(t => t.Metric).Distinct());
     }
+
+    /// <summary>Cancels training after a given step (as Ctrl+C does), so the trainer saves a mid-epoch checkpoint.</summary>
+    private sealed class StopAfter(long step, CancellationTokenSource stop) : TrainingCallback
+    {
+        public override void OnBatchEnd(TrainingContext context, BatchEnd batch)
+        {
+            if (batch.Step == step) stop.Cancel();
+        }
+    }
+
+    [Fact]
+    public void AResumedRunContinuesTheSameRunRecordFromItsCheckpoint()
+    {
+        var options = Tiny(epochs: 2);
+        var monitorOptions = new MonitorOptions { ProbeCount = 2, Methods = ["saliency"], Budget = 1, Schedule = SnapshotSchedule.EverySteps(1) };
+        long id;
+        using (var stop = new CancellationTokenSource())
+        using (var monitor = TrainingMonitor.Open(StorePath, monitorOptions))
+        {
+            var first = new Trainer(options, monitor, new StopAfter(5, stop)).Run(stop.Token);
+            Assert.Equal(TrainingStatus.Cancelled, first.Status);
+            id = monitor.RunId;
+        }
+        using (var reader = RunReader.Open(StorePath)) Assert.Equal(RunStatus.Interrupted, reader.Run(id).Status);
+
+        var checkpoint = Checkpoint.FindLatest(options.OutputDirectory!)!;
+        Assert.Equal(5, checkpoint.Step);
+        using (var monitor = TrainingMonitor.Open(StorePath, monitorOptions))
+        {
+            var second = new Trainer(options, monitor).Run(resume: checkpoint);
+            Assert.Equal(TrainingStatus.Completed, second.Status);
+            Assert.Equal(id, monitor.RunId);
+        }
+        using var store = RunReader.Open(StorePath);
+        var run = Assert.Single(store.Runs());
+        Assert.Equal((RunStatus.Finished, 2), (run.Status, run.EpochsDone));
+        Assert.Equal(Enumerable.Range(1, 8).Select(s => (long)s), store.Metric(id, "train.loss").Steps);
+        // Start, steps 1-5 before the stop (its checkpoint is at step 5), the resume at step 5, then steps 6 to 8.
+        Assert.Equal([(0L, "start"), (1, "schedule"), (2, "schedule"), (3, "schedule"), (4, "schedule"), (5, "schedule"), (5, "resume"), (6, "schedule"), (7, "schedule"), (8, "schedule")],
+            store.Snapshots(id).Select(s => (s.Step, s.Reason)));
+        Assert.Equal(2, store.Probes(id).Count);
+        Assert.Equal([1, 2], store.Cube(id).Select(c => c.Epoch));
+    }
 }
