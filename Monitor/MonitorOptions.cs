@@ -33,6 +33,9 @@ public sealed record MonitorOptions
     /// <summary>Steps of the deletion curve when trust is measured (cheap: the curve is only compared over time).</summary>
     public int DeletionSteps { get; init; } = 8;
 
+    /// <summary>Trust is scored on at most this many probes (the first ones, spread over the classes): deletion curves cost a forward per step and probe.</summary>
+    public int TrustProbes { get; init; } = 16;
+
     /// <summary>Checks every value, naming the first bad one.</summary>
     public void Validate()
     {
@@ -41,6 +44,7 @@ public sealed record MonitorOptions
         if (WrongProbes < 0) throw new ArgumentException($"the number of wrong probes must not be negative, got {WrongProbes}");
         if (!(Budget > 0 && Budget <= 1)) throw new ArgumentException($"the monitor's budget must be a fraction of wall time in (0, 1], got {Budget}");
         if (HistogramBins <= 0) throw new ArgumentException($"histogram bins must be positive, got {HistogramBins}");
+        if (TrustProbes <= 0) throw new ArgumentException($"trust probes must be positive, got {TrustProbes}");
         if (DeletionSteps <= 0) throw new ArgumentException($"deletion steps must be positive, got {DeletionSteps}");
         if (Methods is { Count: 0 }) throw new ArgumentException("no explanation method was named");
     }

@@ -105,13 +105,21 @@ internal sealed class SnapshotRecorder : IDisposable
         };
     }
 
-    private IEnumerable<TrustScore> Trust(Module model, ProbeSet probes, Tensor? masks, Tensor map, ExplanationTarget target, string method, string targetName)
+    private List<TrustScore> Trust(Module model, ProbeSet probes, Tensor? masks, Tensor map, ExplanationTarget target, string method, string targetName)
     {
-        var deletion = new DeletionInsertion(_options.DeletionSteps).Deletion(model, probes.Images, map, target);
-        yield return new TrustScore(method, targetName, "deletion-auc", deletion.MeanAuc);
-        if (masks is null) yield break;
-        yield return new TrustScore(method, targetName, "pointing-game", PointingGame.HitRate(map, masks));
-        yield return new TrustScore(method, targetName, "energy-in-mask", EnergyInMask.Of(map, masks).Average());
+        using var scope = torch.NewDisposeScope();
+        var n = Math.Min(probes.Count, _options.TrustProbes);
+        // The first probes only: the target resolves per image, so a true-label target is cut to the same probes.
+        var images = probes.Images.narrow(0, 0, n);
+        var maps = map.narrow(0, 0, n);
+        var scored = target is TrueLabel ? new TrueLabel(probes.Labels.Take(n)) : target;
+        var deletion = new DeletionInsertion(_options.DeletionSteps).Deletion(model, images, maps, scored);
+        var scores = new List<TrustScore> { new(method, targetName, "deletion-auc", deletion.MeanAuc) };
+        if (masks is null) return scores;
+        var objects = masks.narrow(0, 0, n);
+        scores.Add(new TrustScore(method, targetName, "pointing-game", PointingGame.HitRate(maps, objects)));
+        scores.Add(new TrustScore(method, targetName, "energy-in-mask", EnergyInMask.Of(maps, objects).Average()));
+        return scores;
     }
 
     public void Dispose()

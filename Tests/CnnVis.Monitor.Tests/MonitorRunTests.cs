@@ -12,7 +12,7 @@ public sealed class MonitorRunTests : TempFolder
         OutputDirectory = Path.Combine(Folder, "run"),
     };
 
-    private static MonitorOptions Everything => new() { ProbeCount = 3, Budget = 1.0 };
+    private static MonitorOptions Everything => new() { ProbeCount = 3, TrustProbes = 2, Budget = 1.0 };
 
     [Fact]
     public void ARunRecordsSnapshotsCubeMetricsTrustAndCheckpoints()
