@@ -296,6 +296,11 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
                 _ended = true;
             }
         }
+        catch (RunStoreException)
+        {
+            // The store itself failed (full, read-only): that error was already reported where it happened, and the
+            // run reads as interrupted once this process is gone. Disposing must not hide it behind a second one.
+        }
         finally
         {
             _recorder?.Dispose();

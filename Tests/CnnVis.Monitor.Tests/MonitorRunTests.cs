@@ -189,4 +189,29 @@ public sealed class MonitorRunTests : TempFolder
         Assert.Equal(2, store.Probes(id).Count);
         Assert.Equal([1, 2], store.Cube(id).Select(c => c.Epoch));
     }
+
+    [Fact]
+    public void AStoreThatFillsUpStopsTrainingWithAClearErrorAndKeepsWhatItHad()
+    {
+        using var writer = RunWriter.Open(StorePath);
+        // Room for the run and a few snapshots, not for the whole run: the "disk" fills part-way.
+        writer.LimitPages(60);
+        TrainingOutcome outcome;
+        using (var monitor = new TrainingMonitor(writer, new MonitorOptions { ProbeCount = 3, Methods = ["saliency", "guided-backprop"], Budget = 1, Schedule = SnapshotSchedule.EverySteps(1) }))
+        {
+            outcome = new Trainer(Tiny(epochs: 2), monitor).Run();
+        }
+        Assert.Equal(TrainingStatus.CallbackFailed, outcome.Status);
+        Assert.StartsWith($"callback 'monitor' failed in OnBatchEnd: {StorePath}: the run store is full (no space left on the disk, or its size limit reached): could not ", outcome.Message);
+        Assert.EndsWith("; nothing of it was written", outcome.Message);
+        using var reader = RunReader.Open(StorePath);
+        var run = Assert.Single(reader.Runs());
+        var snapshots = reader.Snapshots(run.Id);
+        Assert.NotEmpty(snapshots);
+        // Every snapshot that went in is whole.
+        foreach (var method in new[] { "saliency", "guided-backprop" })
+            Assert.All(reader.MapGrid(run.Id, method, "true").Cells, row => Assert.Equal(3, row.Count(c => c is not null)));
+        // Training itself stopped cleanly: the epoch-1 checkpoint, if it was reached, is whole on disk.
+        if (outcome.LastCheckpoint is { } c) Assert.True(File.Exists(Path.Combine(c.Directory, Checkpoint.ModelFile)));
+    }
 }
