@@ -6,9 +6,10 @@ using Spectre.Console;
 namespace CnnVis.Cli.Commands;
 
 /// <summary>
-/// `cnnvis demo`: the main job in one command. Trains FashionNet briefly on Fashion-MNIST and, after every epoch,
-/// writes a labelled grid of 16 test images × CAM, Grad-CAM, saliency and guided backprop, and the first-layer
-/// filters, as PNGs: watching explanations change while the model trains.
+/// `cnnvis demo`: the main job in one command. Trains FashionNet briefly on Fashion-MNIST with the monitor on,
+/// recording 64 test images × CAM, Grad-CAM, saliency and guided backprop, filters, layer statistics and the
+/// validation cube into the run store, and ends with where the store is and what the monitor cost. With
+/// --pictures it also writes a labelled grid and the first-layer filters as PNGs after every epoch.
 /// </summary>
 public static class DemoCommand
 {
@@ -17,7 +18,9 @@ public static class DemoCommand
         var output = new Option<string>("--out") { Description = "folder for the run", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var epochs = new Option<int>("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 2 };
         var threads = ThreadsOption.Create();
-        var command = new Command("demo", "Train FashionNet briefly on Fashion-MNIST (12,000 images, 2 epochs), writing explanation grids and filters after each epoch.") { output, epochs, threads };
+        var store = new Option<string>("--store") { Description = "the run store the monitor writes", DefaultValueFactory = _ => MonitorFlags.DefaultStore };
+        var pictures = new Option<bool>("--pictures") { Description = "also write explanation grids and filters as PNGs after each epoch" };
+        var command = new Command("demo", "Train FashionNet briefly on Fashion-MNIST (12,000 images, 2 epochs) with the monitor recording into the run store.") { output, epochs, threads, store, pictures };
         command.SetAction((parse, cancellation) =>
         {
             try
@@ -34,9 +37,28 @@ public static class DemoCommand
                 BatchSize = 128, Seed = 0, TrainLimit = 12_000, ValidationLimit = 2_000, OutputDirectory = parse.GetValue(output),
                 Threads = parse.GetValue(threads),
             };
-            var pictures = new ProbeGridWriter(Path.Combine(options.OutputDirectory!, "explanations"));
-            pictures.PictureWritten += path => AnsiConsole.MarkupLine($"wrote [blue]{Markup.Escape(path)}[/]");
-            return Task.FromResult(TrainCommand.Run(options, null, cancellation, pictures));
+            var extra = new List<TrainingCallback>();
+            if (parse.GetValue(pictures))
+            {
+                var grids = new ProbeGridWriter(Path.Combine(options.OutputDirectory!, "explanations"));
+                grids.PictureWritten += path => AnsiConsole.MarkupLine($"wrote [blue]{Markup.Escape(path)}[/]");
+                extra.Add(grids);
+            }
+            TrainingMonitor monitor;
+            try
+            {
+                monitor = TrainingMonitor.Open(parse.GetValue(store)!, new MonitorOptions());
+            }
+            catch (Exception e) when (MonitorFlags.IsStoreError(e) || CliErrors.IsUserError(e))
+            {
+                return Task.FromResult(CliErrors.Report(e));
+            }
+            using (monitor)
+            {
+                var code = TrainCommand.Run(options, null, cancellation, [monitor, .. extra]);
+                MonitorFlags.PrintSummary(monitor);
+                return Task.FromResult(code);
+            }
         });
         return command;
     }

@@ -36,6 +36,7 @@ public static class TrainCommand
             dataset, model, epochs, optimizer, lr, batchSize, seed, momentum, nesterov, weightDecay, schedule, warmup, labelSmoothing,
             trainLimit, validationLimit, threads, crop, flip, output, resume,
         };
+        var monitorFlags = MonitorFlags.AddTo(command);
         command.SetAction((parse, cancellation) =>
         {
             var resumeFrom = parse.GetValue(resume);
@@ -63,7 +64,7 @@ public static class TrainCommand
                     // A resumed run writes into its own folder unless --out says otherwise (the trainer finds that folder).
                     OutputDirectory = parse.GetValue(output),
                 };
-                return Task.FromResult(Train(options, stored, cancellation, []));
+                return Task.FromResult(MonitorFlags.RunMonitored(monitorFlags, parse, monitor => Train(options, stored, cancellation, monitor)));
             }
             catch (Exception e) when (CliErrors.IsUserError(e))
             {

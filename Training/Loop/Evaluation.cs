@@ -5,4 +5,8 @@ namespace CnnVis.Training.Loop;
 /// validation image its dataset index, label, predicted class and that prediction's probability.
 /// </summary>
 public sealed record Evaluation(int Epoch, long Step, double Loss, double Accuracy, double[] PerClassAccuracy,
-    int[] Indices, int[] Labels, int[] Predictions, float[] Probabilities);
+    int[] Indices, int[] Labels, int[] Predictions, float[] Probabilities)
+{
+    /// <summary>Each image's probability of its true class (the monitor's validation cube); empty when not measured.</summary>
+    public float[] TrueClassProbabilities { get; init; } = [];
+}

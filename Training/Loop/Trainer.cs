@@ -248,6 +248,7 @@ public sealed class Trainer
         var labels = new List<int>();
         var predictions = new List<int>();
         var probabilities = new List<float>();
+        var trueProbabilities = new List<float>();
         double lossSum = 0;
         try
         {
@@ -259,7 +260,9 @@ public sealed class Trainer
                 {
                     var logits = model.call(channelsLast ? batch.Images.contiguous(MemoryFormat.ChannelsLast) : batch.Images);
                     lossSum += torch.nn.functional.cross_entropy(logits, batch.Labels, reduction: Reduction.Sum).item<double>();
-                    var (p, cls) = torch.softmax(logits, 1).max(1);
+                    var softmax = torch.softmax(logits, 1);
+                    var (p, cls) = softmax.max(1);
+                    trueProbabilities.AddRange(softmax.gather(1, batch.Labels.unsqueeze(1)).data<float>());
                     predictions.AddRange(cls.data<long>().Select(x => (int)x));
                     probabilities.AddRange(p.data<float>());
                     labels.AddRange(batch.Labels.data<long>().Select(x => (int)x));
@@ -281,7 +284,7 @@ public sealed class Trainer
         var accuracy = labels.Count == 0 ? 0 : (double)right.Sum() / labels.Count;
         var perClass = total.Select((t, c) => t == 0 ? double.NaN : (double)right[c] / t).ToArray();
         return new Evaluation(epoch, step, labels.Count == 0 ? double.NaN : lossSum / labels.Count, accuracy, perClass,
-            indices.ToArray(), labels.ToArray(), predictions.ToArray(), probabilities.ToArray());
+            indices.ToArray(), labels.ToArray(), predictions.ToArray(), probabilities.ToArray()) { TrueClassProbabilities = trueProbabilities.ToArray() };
     }
 
     private static Tensor Layout(Tensor images, TrainingOptions options) =>

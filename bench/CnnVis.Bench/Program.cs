@@ -8,6 +8,7 @@ IBench[] benches =
     new EngineBench(),
     new TrainBench(),
     new ExplainBench(),
+    new MonitorBench(),
 ];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")

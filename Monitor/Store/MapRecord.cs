@@ -1,0 +1,8 @@
+namespace CnnVis.Monitor.Store;
+
+/// <summary>
+/// A map as the monitor hands it to the writer: raw float values, C × H × W (C = 1 for a heat map), the class it
+/// explains, and its drift against the same probe, method and target at the previous snapshot (null at the first).
+/// </summary>
+public sealed record MapRecord(int Probe, string Method, string Target, int Class, int Channels, int Height, int Width, float[] Values,
+    double? DriftSpearman = null, double? DriftIou = null);
