@@ -8,7 +8,7 @@ internal static unsafe partial class NativeMethods
     internal static partial int cv_image_decode(void* bytes, long nbytes, int channels, out IntPtr tensor);
 
     [LibraryImport(Library)]
-    internal static partial int cv_image_encode_png(IntPtr tensor, out IntPtr data, out long nbytes);
+    internal static partial int cv_image_encode_png(TensorHandle tensor, out IntPtr data, out long nbytes);
 
     [LibraryImport(Library)]
     internal static partial int cv_free(IntPtr p);
