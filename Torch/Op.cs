@@ -121,7 +121,7 @@ public sealed class Op
             }
             case CvTag.IntList: return new ReadOnlySpan<long>((void*)v.P, v.Count).ToArray();
             case CvTag.DoubleList: return new ReadOnlySpan<double>((void*)v.P, v.Count).ToArray();
-            default: throw new TorchException($"unexpected result tag {v.Tag}");
+            default: throw new TorchInternalException($"unexpected result tag {v.Tag}");
         }
     }
 

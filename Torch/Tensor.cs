@@ -13,7 +13,7 @@ public partial class Tensor : IDisposable
 
     internal Tensor(IntPtr raw)
     {
-        if (raw == IntPtr.Zero) throw new TorchException("native call returned no tensor");
+        if (raw == IntPtr.Zero) throw new TorchInternalException("native call returned no tensor");
         _handle = new TensorHandle(raw);
         DisposeScope.Register(this);
     }

@@ -57,7 +57,7 @@ public static partial class torch
         }
         catch (TorchException e)
         {
-            throw new TorchException($"{path}: {e.Message}");
+            throw e.WithContext(path);
         }
     }
 

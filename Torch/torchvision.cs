@@ -26,7 +26,7 @@ public static class torchvision
             }
             catch (TorchException e)
             {
-                throw new TorchException($"{path}: {e.Message}");
+                throw e.WithContext(path);
             }
         }
 
