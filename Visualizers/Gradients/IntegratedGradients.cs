@@ -66,7 +66,7 @@ public sealed class IntegratedGradients : ExplanationMethod
             var alpha = ((chunk.SampleIndex().to(x.dtype) + 0.5) / Steps).view(chunk.Count, 1, 1, 1);
             var points = baseline.index_select(0, owner) + (alpha * path.index_select(0, owner));
             using var set = new ExplanationPass(new[] { (ExplanationMethod)s_gradient }, context.MaxBatch).Run(context.Model, points, new FixedClasses(context.Classes.index_select(0, owner)));
-            var added = Op.Find("aten::index_add").Call(gradientSum, 0L, owner, set[s_gradient], 1.0);
+            var added = gradientSum.index_add(0, owner, set[s_gradient]);
             gradientSum = inner.MoveToOuter(added);
         }
         var attributions = path * gradientSum / Steps;

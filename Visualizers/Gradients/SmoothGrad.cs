@@ -61,7 +61,7 @@ public sealed class SmoothGrad : ExplanationMethod
             if (Squared) maps = maps * maps;
             var total = sum ?? torch.zeros(new[] { images }.Concat(maps.shape[1..]).ToArray(), maps.dtype);
             // Each noisy copy's map is added to its own image's sum.
-            var added = Op.Find("aten::index_add").Call(total, 0L, owner, maps, 1.0);
+            var added = total.index_add(0, owner, maps);
             sum = inner.MoveToOuter(added);
         }
         return scope.MoveToOuter(sum! / Samples);

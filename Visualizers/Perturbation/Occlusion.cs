@@ -106,7 +106,7 @@ public sealed class Occlusion : ExplanationMethod
             }
             var drop = clean.index_select(0, owner) - logits.gather(1, context.Classes.index_select(0, owner).unsqueeze(1)).squeeze(1);
             var spread = mask.squeeze(1) * drop.to(x.dtype).view(-1, 1, 1);
-            sums = inner.MoveToOuter(Op.Find("aten::index_add").Call(sums, 0L, owner, spread, 1.0));
+            sums = inner.MoveToOuter(sums.index_add(0, owner, spread));
         }
         // How many of the model's first layers ran on patches (0: whole forwards), as "occlusion.incremental-layers".
         context.Report(this, "incremental-layers", scope.MoveToOuter(torch.tensor((long)(incremental?.Layers ?? 0))));
