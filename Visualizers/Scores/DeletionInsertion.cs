@@ -1,5 +1,6 @@
 using CnnVis.Torch;
 using CnnVis.Visualizers.Gradients;
+using CnnVis.Visualizers.Pass;
 using CnnVis.Visualizers.Targets;
 
 namespace CnnVis.Visualizers.Scores;

@@ -1,4 +1,4 @@
-namespace CnnVis.Visualizers;
+namespace CnnVis.Visualizers.Pass;
 
 /// <summary>
 /// Methods that sample send N images × S samples through the model: as one virtual batch ordered image by image
