@@ -7,9 +7,13 @@ namespace CnnVis.Cli;
 /// <summary>The root `cnnvis` command and its subcommands.</summary>
 public static class CnnVisCommand
 {
+    /// <summary>Prints the details of an internal error or a resource limit to the terminal (they always go to a log).</summary>
+    public static readonly Option<bool> Verbose = new("--verbose") { Description = "print the details of an internal error", Recursive = true };
+
     public static RootCommand Build()
     {
         var root = new RootCommand("CnnVis: watch what a convolutional network looks at while it trains.");
+        root.Options.Add(Verbose);
         root.Subcommands.Add(TrainCommand.Build());
         root.Subcommands.Add(ExplainCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
@@ -33,6 +37,19 @@ public static class CnnVisCommand
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Request);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Request);
         var parse = Build().Parse(args);
-        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stop.Token);
+        try
+        {
+            // Commands report the errors a user can fix themselves; everything else ends here, in the same funnel.
+            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("stopped");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            return CliErrors.Report(e, parse.GetValue(Verbose));
+        }
     }
 }

@@ -121,7 +121,7 @@ public sealed class Op
             }
             case CvTag.IntList: return new ReadOnlySpan<long>((void*)v.P, v.Count).ToArray();
             case CvTag.DoubleList: return new ReadOnlySpan<double>((void*)v.P, v.Count).ToArray();
-            default: throw new TorchException($"unexpected result tag {v.Tag}");
+            default: throw new TorchInternalException($"unexpected result tag {v.Tag}");
         }
     }
 
@@ -146,11 +146,15 @@ public sealed class Op
         var byteScratch = bytes <= 512 ? stackalloc byte[bytes] : new byte[bytes];
         Span<CvValue> values = args.Length <= 32 ? stackalloc CvValue[args.Length] : new CvValue[args.Length];
 
+        // Every tensor argument is referenced for the call (counted in order, so exactly those are released): a
+        // Dispose on another thread meanwhile is deferred until the call returned.
+        var held = 0;
         fixed (long* lp = longScratch)
         fixed (IntPtr* hp = handleScratch)
         fixed (byte* bp = byteScratch)
         fixed (CvValue* vp = values)
         fixed (CvValue* rp = results)
+        try
         {
             int lo = 0, ho = 0, bo = 0;
             for (var k = 0; k < args.Length; k++)
@@ -160,7 +164,7 @@ public sealed class Op
                 v.Tag = a.Tag;
                 switch (a.Tag)
                 {
-                    case CvTag.Tensor: v.P = ((Tensor)a.Ref!).Handle; break;
+                    case CvTag.Tensor: v.P = ((Tensor)a.Ref!).AddRef(); held++; break;
                     case CvTag.Int:
                     case CvTag.Bool: v.I = a.I; break;
                     case CvTag.Double: v.D = a.D; break;
@@ -193,9 +197,15 @@ public sealed class Op
                         for (var j = 0; j < src.Length; j++)
                         {
                             var t = src[j];
-                            if (t is null && a.Tag == CvTag.TensorList)
-                                throw new ArgumentException($"{QualifiedName}: argument {k} is a tensor list with a null entry");
-                            handleScratch[ho + j] = t?.Handle ?? IntPtr.Zero;
+                            if (t is null)
+                            {
+                                if (a.Tag == CvTag.TensorList)
+                                    throw new ArgumentException($"{QualifiedName}: argument {k} is a tensor list with a null entry");
+                                handleScratch[ho + j] = IntPtr.Zero;
+                                continue;
+                            }
+                            handleScratch[ho + j] = t.AddRef();
+                            held++;
                         }
                         v.P = (IntPtr)(hp + ho); v.Count = src.Length; ho += src.Length;
                         break;
@@ -210,10 +220,34 @@ public sealed class Op
                 }
             }
             var status = NativeMethods.cv_op_call(_handle, vp, args.Length, rp, results.Length, out var count);
-            // The argument tensors must stay alive (not finalized) until the native call returned.
-            foreach (ref readonly var a in args) GC.KeepAlive(a.Ref);
             TorchException.ThrowIfFailed(status, QualifiedName);
             return count;
+        }
+        finally
+        {
+            if (held > 0) Release(args, held);
+        }
+    }
+
+    // Releases the first `held` tensor arguments, in the order CallRaw referenced them.
+    private static void Release(ReadOnlySpan<OpArg> args, int held)
+    {
+        foreach (ref readonly var a in args)
+        {
+            if (a.Tag == CvTag.Tensor)
+            {
+                ((Tensor)a.Ref!).Release();
+                if (--held == 0) return;
+            }
+            else if (a.Tag is CvTag.TensorList or CvTag.OptionalTensorList)
+            {
+                foreach (var t in (Tensor?[])a.Ref!)
+                {
+                    if (t is null) continue;
+                    t.Release();
+                    if (--held == 0) return;
+                }
+            }
         }
     }
 }

@@ -122,6 +122,11 @@ internal static class Ops
     internal static readonly OpRef index_Tensor = new("aten::index.Tensor");
     internal static readonly OpRef index_put_ = new("aten::index_put_");
     internal static readonly OpRef index_select = new("aten::index_select");
+    internal static readonly OpRef index_add = new("aten::index_add");
+    internal static readonly OpRef index_copy = new("aten::index_copy");
+    internal static readonly OpRef chunk = new("aten::chunk");
+    internal static readonly OpRef linalg_svd = new("aten::linalg_svd");
+    internal static readonly OpRef replication_pad2d = new("aten::replication_pad2d");
     internal static readonly OpRef gather = new("aten::gather");
     internal static readonly OpRef masked_fill_Scalar = new("aten::masked_fill.Scalar");
     internal static readonly OpRef expand = new("aten::expand");

@@ -177,7 +177,13 @@ public partial class Tensor
         Ops.index_put_.Call(this, OpArg.OptionalTensors(indices), values, accumulate).Dispose();
         return this;
     }
-    public Tensor[] chunk(long chunks, long dim = 0) => Op.Find("aten::chunk").CallMany(this, chunks, dim);
+    public Tensor[] chunk(long chunks, long dim = 0) => Ops.chunk.CallMany(this, chunks, dim);
+
+    /// <summary>A copy with <paramref name="source"/>'s slices (times <paramref name="alpha"/>) added at <paramref name="index"/> along <paramref name="dim"/>; repeated indices accumulate.</summary>
+    public Tensor index_add(long dim, Tensor index, Tensor source, double alpha = 1) => Ops.index_add.Call(this, dim, index, source, alpha);
+
+    /// <summary>A copy with <paramref name="source"/>'s slices written at <paramref name="index"/> along <paramref name="dim"/>.</summary>
+    public Tensor index_copy(long dim, Tensor index, Tensor source) => Ops.index_copy.Call(this, dim, index, source);
 
     private static (Tensor, Tensor) Pair(Tensor[] r) => (r[0], r[1]);
 }

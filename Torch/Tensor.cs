@@ -13,7 +13,7 @@ public partial class Tensor : IDisposable
 
     internal Tensor(IntPtr raw)
     {
-        if (raw == IntPtr.Zero) throw new TorchException("native call returned no tensor");
+        if (raw == IntPtr.Zero) throw new TorchInternalException("native call returned no tensor");
         _handle = new TensorHandle(raw);
         DisposeScope.Register(this);
     }
@@ -25,14 +25,41 @@ public partial class Tensor : IDisposable
 
     public bool IsDisposed => _handle.IsClosed;
 
-    internal IntPtr Handle
+    /// <summary>
+    /// The handle to pass to a native call: the marshaller holds a reference on it for the call's duration, so a
+    /// Dispose on another thread meanwhile frees the native tensor only after the call returned.
+    /// </summary>
+    internal TensorHandle Handle
     {
         get
         {
-            if (_handle.IsClosed) throw new ObjectDisposedException(nameof(Tensor), "The tensor was disposed and cannot be used.");
-            return _handle.DangerousGetHandle();
+            if (_handle.IsClosed) throw Disposed();
+            return _handle;
         }
     }
+
+    /// <summary>
+    /// The raw pointer, for handles passed inside arrays or structs (operator calls, autograd.grad), with a reference
+    /// held until <see cref="Release"/>: a Dispose meanwhile is deferred until then.
+    /// </summary>
+    internal IntPtr AddRef()
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw Disposed();
+        }
+        return _handle.DangerousGetHandle();
+    }
+
+    /// <summary>Drops the reference <see cref="AddRef"/> took; frees the native tensor if it was disposed meanwhile.</summary>
+    internal void Release() => _handle.DangerousRelease();
+
+    private static ObjectDisposedException Disposed() => new(nameof(Tensor), "The tensor was disposed and cannot be used.");
 
     public void Dispose()
     {
@@ -131,7 +158,23 @@ public partial class Tensor : IDisposable
             TorchException.ThrowIfFailed(NativeMethods.cv_tensor_grad(Handle, out var g, out var defined));
             return defined != 0 ? new Tensor(g) : null;
         }
-        set => TorchException.ThrowIfFailed(NativeMethods.cv_tensor_set_grad(Handle, value?.Handle ?? IntPtr.Zero));
+        set
+        {
+            if (value is null)
+            {
+                TorchException.ThrowIfFailed(NativeMethods.cv_tensor_set_grad(Handle, IntPtr.Zero));
+                return;
+            }
+            var g = value.AddRef();
+            try
+            {
+                TorchException.ThrowIfFailed(NativeMethods.cv_tensor_set_grad(Handle, g));
+            }
+            finally
+            {
+                value.Release();
+            }
+        }
     }
 
     /// <summary>A new tensor sharing storage, cut from the autograd graph.</summary>
@@ -151,8 +194,8 @@ public partial class Tensor : IDisposable
     /// <summary>Replaces this tensor's data with <paramref name="source"/>'s (PyTorch's <c>t.data = source</c>): same identity, new storage and layout.</summary>
     public void set_data(Tensor source)
     {
+        ArgumentNullException.ThrowIfNull(source);
         TorchException.ThrowIfFailed(NativeMethods.cv_tensor_set_data(Handle, source.Handle), "set_data");
-        GC.KeepAlive(source);
     }
 
     /// <summary>Whether the elements are laid out densely in <paramref name="format"/> order.</summary>
@@ -164,8 +207,15 @@ public partial class Tensor : IDisposable
 
     public void backward(Tensor? gradient = null, bool retain_graph = false, bool create_graph = false)
     {
-        TorchException.ThrowIfFailed(NativeMethods.cv_backward(Handle, gradient?.Handle ?? IntPtr.Zero, retain_graph ? 1 : 0, create_graph ? 1 : 0), "backward");
-        GC.KeepAlive(gradient);
+        var g = gradient?.AddRef() ?? IntPtr.Zero;
+        try
+        {
+            TorchException.ThrowIfFailed(NativeMethods.cv_backward(Handle, g, retain_graph ? 1 : 0, create_graph ? 1 : 0), "backward");
+        }
+        finally
+        {
+            gradient?.Release();
+        }
     }
 
     /// <summary>Copies the elements out, in row-major order; T must match the tensor's dtype.</summary>

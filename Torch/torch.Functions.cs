@@ -24,6 +24,16 @@ public static partial class torch
     public static Tensor log_softmax(Tensor x, long dim) => Ops.log_softmax_int.Call(x, dim);
     public static bool allclose(Tensor a, Tensor b, double rtol = 1e-5, double atol = 1e-8) => a.allclose(b, rtol, atol);
 
+    public static class linalg
+    {
+        /// <summary>The singular value decomposition A = U diag(S) Vh, batched over leading dimensions, as torch.linalg.svd.</summary>
+        public static (Tensor U, Tensor S, Tensor Vh) svd(Tensor A, bool full_matrices = true)
+        {
+            var r = Ops.linalg_svd.CallMany(A, full_matrices, OpArg.None);
+            return (r[0], r[1], r[2]);
+        }
+    }
+
     /// <summary>Calls any dispatcher operator by name: torch.ops.invoke("aten::add.Tensor", a, b).</summary>
     public static class ops
     {

@@ -23,17 +23,19 @@ public static partial class torch
         var temp = full + ".tmp-" + Environment.ProcessId;
         try
         {
-            for (var k = 0; k < list.Count; k++)
+            using (var held = new HeldTensors(list.Count))
             {
-                names[k] = Marshal.StringToCoTaskMemUTF8(list[k].Key);
-                handles[k] = list[k].Value.Handle;
+                for (var k = 0; k < list.Count; k++)
+                {
+                    names[k] = Marshal.StringToCoTaskMemUTF8(list[k].Key);
+                    handles[k] = held.Hold(list[k].Value);
+                }
+                fixed (IntPtr* n = names)
+                fixed (IntPtr* h = handles)
+                {
+                    TorchException.ThrowIfFailed(NativeMethods.cv_state_dict_save(temp, n, h, list.Count), path);
+                }
             }
-            fixed (IntPtr* n = names)
-            fixed (IntPtr* h = handles)
-            {
-                TorchException.ThrowIfFailed(NativeMethods.cv_state_dict_save(temp, n, h, list.Count), path);
-            }
-            GC.KeepAlive(list);
             File.Move(temp, full, overwrite: true);
         }
         finally
@@ -65,7 +67,7 @@ public static partial class torch
         }
         catch (TorchException e)
         {
-            throw new TorchException($"{path}: {e.Message}");
+            throw e.WithContext(path);
         }
         finally
         {

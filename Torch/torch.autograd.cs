@@ -21,18 +21,17 @@ public static partial class torch
             var gouts = stackalloc IntPtr[outputs.Count];
             var ins = stackalloc IntPtr[inputs.Count];
             var res = stackalloc IntPtr[inputs.Count];
-            for (var k = 0; k < outputs.Count; k++)
+            using (var held = new HeldTensors(2 * outputs.Count + inputs.Count))
             {
-                outs[k] = outputs[k].Handle;
-                gouts[k] = grad_outputs?[k]?.Handle ?? IntPtr.Zero;
+                for (var k = 0; k < outputs.Count; k++)
+                {
+                    outs[k] = held.Hold(outputs[k] ?? throw new ArgumentException($"output {k} is null", nameof(outputs)));
+                    gouts[k] = held.Hold(grad_outputs?[k]);
+                }
+                for (var k = 0; k < inputs.Count; k++) ins[k] = held.Hold(inputs[k] ?? throw new ArgumentException($"input {k} is null", nameof(inputs)));
+                TorchException.ThrowIfFailed(NativeMethods.cv_autograd_grad(outs, gouts, outputs.Count, ins, inputs.Count,
+                    retain_graph || create_graph ? 1 : 0, create_graph ? 1 : 0, allow_unused ? 1 : 0, res), "autograd.grad");
             }
-            for (var k = 0; k < inputs.Count; k++) ins[k] = inputs[k].Handle;
-            var status = NativeMethods.cv_autograd_grad(outs, gouts, outputs.Count, ins, inputs.Count,
-                retain_graph || create_graph ? 1 : 0, create_graph ? 1 : 0, allow_unused ? 1 : 0, res);
-            GC.KeepAlive(outputs);
-            GC.KeepAlive(inputs);
-            GC.KeepAlive(grad_outputs);
-            TorchException.ThrowIfFailed(status, "autograd.grad");
             var result = new Tensor?[inputs.Count];
             for (var k = 0; k < inputs.Count; k++) result[k] = res[k] == IntPtr.Zero ? null : new Tensor(res[k]);
             return result;

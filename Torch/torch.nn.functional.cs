@@ -70,6 +70,14 @@ public static partial class torch
             /// <summary>Pads the last dimensions: pad = [left, right, top, bottom, ...], as torch.nn.functional.pad.</summary>
             public static Tensor pad(Tensor input, long[] pad, double value = 0) => Ops.constant_pad_nd.Call(input, pad, value);
 
+            /// <summary>Pads [N, C, H, W] by <paramref name="pad"/> = [left, right, top, bottom] in <paramref name="mode"/>, as torch.nn.functional.pad.</summary>
+            public static Tensor pad(Tensor input, long[] pad, PaddingMode mode, double value = 0) => mode switch
+            {
+                PaddingMode.Constant => Ops.constant_pad_nd.Call(input, pad, value),
+                PaddingMode.Replicate => Ops.replication_pad2d.Call(input, pad),
+                _ => throw new ArgumentOutOfRangeException(nameof(mode), $"unknown padding mode {mode}"),
+            };
+
             /// <summary>Resizes [N, C, H, W] to <paramref name="size"/> (bilinear or nearest).</summary>
             public static Tensor interpolate(Tensor input, long[] size, InterpolationMode mode = InterpolationMode.Bilinear, bool align_corners = false)
             {

@@ -39,7 +39,7 @@ public static class torchvision
             }
             catch (TorchException e)
             {
-                throw new TorchException($"{path}: {e.Message}");
+                throw e.WithContext(path);
             }
             finally
             {

@@ -1,4 +1,5 @@
 using CnnVis.Torch;
+using CnnVis.Visualizers.Pass;
 using CnnVis.Visualizers.Targets;
 
 namespace CnnVis.Visualizers;

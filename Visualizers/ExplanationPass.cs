@@ -1,5 +1,6 @@
 using CnnVis.Torch;
 using CnnVis.Torch.Modules;
+using CnnVis.Visualizers.Pass;
 using CnnVis.Visualizers.Targets;
 
 namespace CnnVis.Visualizers;
@@ -51,32 +52,24 @@ public sealed class ExplanationPass
     {
         ArgumentNullException.ThrowIfNull(target);
         var explainable = ExplainableOf(model);
-        CheckImages(images);
+        ModelProbe.CheckImages(images);
         var plan = MakePlan(model, explainable);
 
-        var modes = model.modules().Select(m => (module: m, training: m.training)).ToList();
+        // Eval mode while the pass runs; every module's own mode is restored whatever happens.
+        using var probe = new ModelProbe(model);
         using var scope = torch.NewDisposeScope();
-        try
-        {
-            model.eval();
-            var input = images.detach();
-            var records = new Dictionary<ReluRule, PassRecord>();
-            Tensor? classes = null;
-            foreach (var step in plan.Steps) records[step.Rule] = Record(model, input, step, target, ref classes);
-            var context = new ExplanationContext(model, explainable, input, classes!, records, MaxBatch);
-            var maps = new OrderedDictionary<string, Tensor>();
-            foreach (var method in _methods) maps[method.Name] = context.MapOf(method);
-            // Moved out only once every method succeeded, so a failure leaves nothing behind.
-            foreach (var map in maps.Values) scope.MoveToOuter(map);
-            foreach (var report in context.Reports.Values) scope.MoveToOuter(report);
-            var logits = scope.MoveToOuter(records.Values.First().Logits);
-            return new ExplanationSet(maps, context.Reports, logits, scope.MoveToOuter(classes!));
-        }
-        finally
-        {
-            // Pre-order, so a module's own mode wins over the one its parent's train() gave it.
-            foreach (var (module, training) in modes) module.train(training);
-        }
+        var input = images.detach();
+        var records = new Dictionary<ReluRule, PassRecord>();
+        Tensor? classes = null;
+        foreach (var step in plan.Steps) records[step.Rule] = Record(model, input, step, target, ref classes);
+        var context = new ExplanationContext(model, explainable, input, classes!, records, MaxBatch);
+        var maps = new OrderedDictionary<string, Tensor>();
+        foreach (var method in _methods) maps[method.Name] = context.MapOf(method);
+        // Moved out only once every method succeeded, so a failure leaves nothing behind.
+        foreach (var map in maps.Values) scope.MoveToOuter(map);
+        foreach (var report in context.Reports.Values) scope.MoveToOuter(report);
+        var logits = scope.MoveToOuter(records.Values.First().Logits);
+        return new ExplanationSet(maps, context.Reports, logits, scope.MoveToOuter(classes!));
     }
 
     private PassPlan MakePlan(Module model, IExplainableModel explainable)
@@ -88,9 +81,7 @@ public sealed class ExplanationPass
         foreach (var step in plan.Steps)
         {
             foreach (var layer in step.Layers) model.get_submodule(layer);
-            var rule = step.Rule;
-            if (rule != ReluRule.Standard && !model.modules().OfType<ReLU>().Any())
-                throw new ArgumentException($"{model.GetName()} has no ReLU modules, so the {rule} ReLU rule cannot be applied: build the model's activations from torch.nn.ReLU()");
+            ModelProbe.CheckRule(model, step.Rule);
         }
         return plan;
     }
@@ -100,18 +91,6 @@ public sealed class ExplanationPass
         ArgumentNullException.ThrowIfNull(model);
         return model as IExplainableModel
             ?? throw new ArgumentException($"{model.GetName()} cannot be explained: it does not implement IExplainableModel (which names its explanation layer)", nameof(model));
-    }
-
-    private static void CheckImages(Tensor images)
-    {
-        ArgumentNullException.ThrowIfNull(images);
-        var shape = images.shape;
-        if (shape.Length != 4)
-            throw new ArgumentException($"images must be a batch [N, C, H, W], got shape [{string.Join(", ", shape)}]", nameof(images));
-        if (shape[0] == 0) throw new ArgumentException("images is an empty batch", nameof(images));
-        var dtype = images.dtype;
-        if (dtype is not (ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16))
-            throw new ArgumentException($"images must hold floating-point values, got {dtype}", nameof(images));
     }
 
     private static PassRecord Record(Module model, Tensor input, PlannedStep step, ExplanationTarget target, ref Tensor? classes)
@@ -127,39 +106,7 @@ public sealed class ExplanationPass
         // The kept outputs are made by hooks, outside every dispose scope: they are freed here, whatever happens.
         try
         {
-            var hooks = new List<IDisposable>();
-            Tensor logits;
-            try
-            {
-                if (rule != ReluRule.Standard)
-                {
-                    Func<Tensor, Tensor> ruleRelu = rule == ReluRule.Guided ? torch.ops.guided_relu : torch.ops.deconv_relu;
-                    Module.ForwardHook replace = (_, x, output) =>
-                    {
-                        var replaced = ruleRelu(x);
-                        // Nothing reads the plain ReLU's output once it is replaced (a hook that keeps an output keeps an
-                        // alias), so it is freed now rather than at the end of the pass: peak memory stays a forward's.
-                        output.Dispose();
-                        return replaced;
-                    };
-                    foreach (var relu in model.modules().OfType<ReLU>()) hooks.Add(relu.register_forward_hook(replace));
-                }
-                foreach (var layer in layers)
-                {
-                    // Registered after the ReLU hooks, so a kept ReLU layer keeps the replaced output.
-                    hooks.Add(model.get_submodule(layer).register_forward_hook((_, _, output) =>
-                    {
-                        if (kept.Remove(layer, out var earlier)) earlier.Dispose();
-                        kept[layer] = output.alias();
-                        return null;
-                    }));
-                }
-                logits = model.call(leaf);
-            }
-            finally
-            {
-                foreach (var hook in hooks) hook.Dispose();
-            }
+            var logits = ModelProbe.Forward(model, leaf, rule, layers, kept);
 
             var shape = logits.shape;
             if (shape.Length != 2 || shape[0] != input.size(0))

@@ -32,7 +32,7 @@ internal static class GaussianBlur
     public static Tensor Apply(Tensor images, Tensor kernel)
     {
         var radius = kernel.size(3) / 2;
-        using var padded = Op.Find("aten::replication_pad2d").Call(images, new[] { radius, radius, radius, radius });
+        using var padded = torch.nn.functional.pad(images, new[] { radius, radius, radius, radius }, PaddingMode.Replicate);
         return torch.nn.functional.conv2d(padded, kernel, groups: images.size(1));
     }
 

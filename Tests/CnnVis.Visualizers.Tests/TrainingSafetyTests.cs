@@ -1,5 +1,6 @@
 using CnnVis.Torch;
 using CnnVis.Visualizers.ClassActivation;
+using CnnVis.Visualizers.Features;
 using CnnVis.Visualizers.Gradients;
 using CnnVis.Visualizers.Perturbation;
 using CnnVis.Visualizers.Targets;
@@ -110,6 +111,32 @@ public class TrainingSafetyTests
         Assert.True(bn.running_mean!.equal(mean));
         Assert.True(bn.running_var!.equal(variance));
         Assert.Equal(tracked, bn.num_batches_tracked!.item<long>());
+    }
+
+    [Fact]
+    public void FeatureVisualizationsLeaveTheModelAsItWasToo()
+    {
+        // They change the forward through the same code as the pass (guided ReLUs, a kept layer, eval mode).
+        torch.manual_seed(36);
+        using var model = new TinyCnn();
+        model.train();
+        model.BatchNorm.eval();
+        using var own = model.Features.register_forward_hook((_, _, _) => null);
+        var modes = model.modules().Select(m => m.training).ToArray();
+        var bn = model.BatchNorm;
+        using var mean = bn.running_mean!.clone();
+        var tracked = bn.num_batches_tracked!.item<long>();
+        using var x = torch.randn(new long[] { 2, 1, 8, 8 });
+
+        using (FeatureMaps.Capture(model, x, "features.4")) { }
+        using (new GuidedLayerActivation("features.3", 0).Explain(model, x)) { }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GuidedLayerActivation("features.3", 99).Explain(model, x));
+
+        Assert.Equal(modes, model.modules().Select(m => m.training).ToArray());
+        Assert.Equal(1, HookCount(model));
+        Assert.True(bn.running_mean!.equal(mean));
+        Assert.Equal(tracked, bn.num_batches_tracked!.item<long>());
+        Assert.All(model.parameters(), p => Assert.Null(p.grad));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace CnnVis.Torch.Native;
 internal static unsafe partial class NativeMethods
 {
     [LibraryImport(Library)]
-    internal static partial int cv_backward(IntPtr t, IntPtr gradOrNull, int retainGraph, int createGraph);
+    internal static partial int cv_backward(TensorHandle t, IntPtr gradOrNull, int retainGraph, int createGraph);
 
     [LibraryImport(Library)]
     internal static partial int cv_autograd_grad(IntPtr* outputs, IntPtr* gradOutputs, int noutputs, IntPtr* inputs, int ninputs,

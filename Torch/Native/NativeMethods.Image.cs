@@ -11,7 +11,7 @@ internal static unsafe partial class NativeMethods
     internal static partial int cv_image_live_buffers(out long count);
 
     [LibraryImport(Library)]
-    internal static partial int cv_image_encode_png(IntPtr tensor, out IntPtr data, out long nbytes);
+    internal static partial int cv_image_encode_png(TensorHandle tensor, out IntPtr data, out long nbytes);
 
     [LibraryImport(Library)]
     internal static partial int cv_free(IntPtr p);

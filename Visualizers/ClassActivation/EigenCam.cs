@@ -31,8 +31,8 @@ public sealed class EigenCam(string? layer = null) : CamMethod(layer)
         long images = a.size(0), channels = a.size(1);
         var samples = a.reshape(images, channels, -1).transpose(1, 2);                // [N, h·w, C]
         var centred = samples - samples.mean(1, keepdim: true);
-        var svd = Op.Find("aten::linalg_svd").CallMany(centred, false, OpArg.None);  // U, S, Vh
-        var direction = svd[2].select(1, 0);                                         // [N, C]
+        var (_, _, vh) = torch.linalg.svd(centred, full_matrices: false);
+        var direction = vh.select(1, 0);                                             // [N, C]
         var projection = centred.matmul(direction.unsqueeze(2)).squeeze(2);          // [N, h·w]
         var agreement = (projection * centred.sum(2)).sum(1).sign();
         var sign = torch.where(agreement.eq(0), torch.ones_like(agreement), agreement).unsqueeze(1);

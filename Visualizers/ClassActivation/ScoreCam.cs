@@ -1,4 +1,5 @@
 using CnnVis.Torch;
+using CnnVis.Visualizers.Pass;
 
 namespace CnnVis.Visualizers.ClassActivation;
 
@@ -33,33 +34,43 @@ public sealed class ScoreCam(string? layer = null, bool winograd = true, int? ba
         var a = inputs.Activations;
         long images = a.size(0), channels = a.size(1);
         var size = context.ImageSize;
+        var maps = a.flatten(0, 1);                                                   // [N·C, h, w]
 
-        var upsampled = Upsample(a.flatten(0, 1), size).to(x.dtype);              // [N·C, H, W]
-        var flat = upsampled.flatten(1);
-        var low = flat.amin(new[] { 1L }).view(-1, 1, 1);
-        var range = (flat.amax(new[] { 1L }) - flat.amin(new[] { 1L })).view(-1, 1, 1);
-        var masks = ((upsampled - low) / range.clamp_min(1e-12)).unsqueeze(1); // [N·C, 1, H, W]
+        // A mask is its channel upsampled to the input and scaled to [0, 1]. Masks are made a chunk at a time, never
+        // all N·C at once, so memory follows the caller's batch limit: first each one's lowest value and range, then
+        // (made again, for the channels that vary) the masked images themselves.
+        var lows = new double[images * channels];
+        var ranges = new double[images * channels];
+        new SampleChunks(images * channels, 1, context.MaxBatch).ForEach(chunk =>
+        {
+            var flat = Upsample(maps.narrow(0, chunk.Start, chunk.Count), size).to(x.dtype).flatten(1);
+            var low = flat.amin(new[] { 1L });
+            low.to(ScalarType.Float64).data<double>().CopyTo(lows, chunk.Start);
+            (flat.amax(new[] { 1L }) - low).to(ScalarType.Float64).data<double>().CopyTo(ranges, chunk.Start);
+        });
 
         // Only channels that vary over their image make a mask; the rest keep weight zero.
-        var ranges = range.flatten().to(ScalarType.Float64).data<double>();
         var kept = Enumerable.Range(0, ranges.Length).Where(k => ranges[k] > 0).Select(k => (long)k).ToArray();
         var all = torch.zeros(new[] { images * channels }, x.dtype);
-        var perForward = Batch ?? context.MaxBatch;
-        for (var start = 0; start < kept.Length; start += perForward)
+        new SampleChunks(kept.Length, 1, Batch ?? context.MaxBatch).ForEach(chunk =>
         {
-            var count = Math.Min(perForward, kept.Length - start);
-            var items = torch.tensor(kept[start..(start + count)]);
-            var owners = new long[count];
-            for (var k = 0; k < count; k++) owners[k] = kept[start + k] / channels;
-            var owner = torch.tensor(owners, new[] { (long)count });
-            var masked = x.index_select(0, owner) * masks.index_select(0, items);
+            var (start, count) = ((int)chunk.Start, (int)chunk.Count);
+            var picked = kept[start..(start + count)];
+            var items = torch.tensor(picked);
+            var owner = torch.tensor(picked.Select(k => k / channels).ToArray(), new[] { (long)count });
+            // The values were x's dtype before they were widened to double, so they come back exactly.
+            var low = torch.tensor(picked.Select(k => lows[k]).ToArray()).to(x.dtype).view(-1, 1, 1);
+            var range = torch.tensor(picked.Select(k => ranges[k]).ToArray()).to(x.dtype).view(-1, 1, 1);
+            var upsampled = Upsample(maps.index_select(0, items), size).to(x.dtype);  // [count, H, W]
+            var masks = ((upsampled - low) / range.clamp_min(1e-12)).unsqueeze(1);     // [count, 1, H, W]
+            var masked = x.index_select(0, owner) * masks;
             Tensor logits;
             using (torch.no_grad())
             using (torch.fused_inference(Winograd))
                 logits = context.Model.call(masked.to_channels_last());
             var probabilities = torch.softmax(logits, 1);
             all.index_put_(new Tensor?[] { items }, probabilities.gather(1, context.Classes.index_select(0, owner).unsqueeze(1)).squeeze(1));
-        }
+        });
         return scope.MoveToOuter(all.view(images, channels).to(a.dtype));
     }
 }

@@ -1,4 +1,5 @@
 using CnnVis.Torch;
+using CnnVis.Visualizers.Pass;
 using CnnVis.Visualizers.Rendering;
 
 namespace CnnVis.Visualizers.Features;

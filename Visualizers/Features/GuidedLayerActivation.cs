@@ -1,5 +1,6 @@
 using CnnVis.Torch;
 using CnnVis.Visualizers.Gradients;
+using CnnVis.Visualizers.Pass;
 
 namespace CnnVis.Visualizers.Features;
 

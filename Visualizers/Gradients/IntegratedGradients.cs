@@ -1,4 +1,5 @@
 using CnnVis.Torch;
+using CnnVis.Visualizers.Pass;
 using CnnVis.Visualizers.Targets;
 
 namespace CnnVis.Visualizers.Gradients;
@@ -74,16 +75,16 @@ public sealed class IntegratedGradients : ExplanationMethod
         var path = x - baseline;
 
         Tensor gradientSum = torch.zeros(shape, x.dtype);
-        foreach (var chunk in new SampleChunks(images, Steps, context.MaxBatch).All())
+        new SampleChunks(images, Steps, context.MaxBatch).ForEach(chunk =>
         {
-            using var inner = torch.NewDisposeScope();
             var owner = chunk.ImageIndex();
             var alpha = ((chunk.SampleIndex().to(x.dtype) + 0.5) / Steps).view(chunk.Count, 1, 1, 1);
             var points = baseline.index_select(0, owner) + (alpha * path.index_select(0, owner));
             using var set = new ExplanationPass(new[] { (ExplanationMethod)s_gradient }, context.MaxBatch).Run(context.Model, points, new FixedClasses(context.Classes.index_select(0, owner)));
-            var added = Op.Find("aten::index_add").Call(gradientSum, 0L, owner, set[s_gradient], 1.0);
-            gradientSum = inner.MoveToOuter(added);
-        }
+            var added = gradientSum.index_add(0, owner, set[s_gradient]).MoveToOuterDisposeScope();
+            gradientSum.Dispose();
+            gradientSum = added;
+        });
         var attributions = path * gradientSum / Steps;
 
         // Completeness: the attributions should add up to f(x) − f(x′) for the target class.

@@ -1,4 +1,5 @@
 using CnnVis.Torch;
+using CnnVis.Visualizers.Pass;
 using CnnVis.Visualizers.Targets;
 
 namespace CnnVis.Visualizers.Gradients;
@@ -63,9 +64,8 @@ public sealed class SmoothGrad : ExplanationMethod
         var noise = new NormalNoise(Seed);
 
         Tensor? sum = null;
-        foreach (var chunk in new SampleChunks(images, Samples, context.MaxBatch).All())
+        new SampleChunks(images, Samples, context.MaxBatch).ForEach(chunk =>
         {
-            using var inner = torch.NewDisposeScope();
             var owner = chunk.ImageIndex();
             // Channels-last: faster convolutions for the many noisy copies (the gradients differ only by float rounding).
             var noisy = (x.index_select(0, owner) + (noise.Next(new[] { chunk.Count, shape[1], shape[2], shape[3] }) * sigma.index_select(0, owner))).to_channels_last();
@@ -74,9 +74,10 @@ public sealed class SmoothGrad : ExplanationMethod
             if (Squared) maps = maps * maps;
             var total = sum ?? torch.zeros(new[] { images }.Concat(maps.shape[1..]).ToArray(), maps.dtype);
             // Each noisy copy's map is added to its own image's sum.
-            var added = Op.Find("aten::index_add").Call(total, 0L, owner, maps, 1.0);
-            sum = inner.MoveToOuter(added);
-        }
+            var added = total.index_add(0, owner, maps).MoveToOuterDisposeScope();
+            sum?.Dispose();
+            sum = added;
+        });
         return scope.MoveToOuter(sum! / Samples);
     }
 }

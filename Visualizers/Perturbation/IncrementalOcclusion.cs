@@ -204,7 +204,7 @@ internal sealed class IncrementalOcclusion : IDisposable
             }
             var rows = _paddedRows[k].index_select(0, torch.tensor(cropIndex));
             var boxRows = box.permute(0, 2, 3, 1).reshape(-1, box.size(1)).index_select(0, torch.tensor(pasteSources.ToArray()));
-            rows = Op.Find("aten::index_copy").Call(rows, 0L, torch.tensor(pasteTargets.ToArray()), boxRows.to(rows.dtype));
+            rows = rows.index_copy(0, torch.tensor(pasteTargets.ToArray()), boxRows.to(rows.dtype));
             var crop = rows.view(n, cropHeight, cropWidth, rows.size(1)).permute(0, 3, 1, 2);
             box = stage.Kind == Kind.Conv
                 ? ConvOnCrop((Conv2d)stage.Module, crop)
@@ -237,7 +237,7 @@ internal sealed class IncrementalOcclusion : IDisposable
             }
         }
         var patchRows = box.permute(0, 2, 3, 1).reshape(-1, box.size(1)).index_select(0, torch.tensor(sources.ToArray()));
-        full = Op.Find("aten::index_copy").Call(full, 0L, torch.tensor(targets.ToArray()), patchRows.to(full.dtype));
+        full = full.index_copy(0, torch.tensor(targets.ToArray()), patchRows.to(full.dtype));
         var activation = full.view(n, mapHeight, mapWidth, last.Channels).permute(0, 3, 1, 2);
         return scope.MoveToOuter(RunRest(activation));
     }

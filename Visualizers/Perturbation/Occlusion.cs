@@ -1,5 +1,6 @@
 using CnnVis.Torch;
 using CnnVis.Visualizers.Gradients;
+using CnnVis.Visualizers.Pass;
 
 namespace CnnVis.Visualizers.Perturbation;
 
@@ -84,8 +85,8 @@ public sealed class Occlusion : ExplanationMethod
         long images = shape[0], height = shape[2], width = shape[3];
         var tops = Offsets(height, WindowHeight, StrideY);
         var lefts = Offsets(width, WindowWidth, StrideX);
-        var masks = Windows(tops, lefts, height, width).to(x.dtype);      // [P, 1, H, W], 1 inside the window
-        var positions = masks.size(0);
+        // Window masks are made per chunk, never all P at once: at 224x224 with a small stride they would take GBs.
+        var positions = (long)tops.Count * lefts.Count;
         var classes = context.Classes.unsqueeze(1);
         var cleanLogits = context.Record(ReluRule.Standard).Logits;
         var clean = cleanLogits.gather(1, classes).squeeze(1);
@@ -98,12 +99,11 @@ public sealed class Occlusion : ExplanationMethod
         var incremental = engine;
 
         var sums = torch.zeros(new[] { images, height, width }, x.dtype);
-        foreach (var chunk in new SampleChunks(images, positions, context.MaxBatch).All())
+        new SampleChunks(images, positions, context.MaxBatch).ForEach(chunk =>
         {
-            using var inner = torch.NewDisposeScope();
             var owner = chunk.ImageIndex();
             var sample = chunk.SampleIndex();
-            var mask = masks.index_select(0, sample);
+            var mask = Windows(sample.data<long>(), tops, lefts, height, width).to(x.dtype);  // [count, 1, H, W], 1 inside
             Tensor Occluded() => (x.index_select(0, owner) * (1.0 - mask)) + (fillImages is null ? mask * uniformFill!.Value : mask * fillImages.index_select(0, owner));
             Tensor WholeForwards()
             {
@@ -131,26 +131,28 @@ public sealed class Occlusion : ExplanationMethod
             }
             var drop = clean.index_select(0, owner) - logits.gather(1, context.Classes.index_select(0, owner).unsqueeze(1)).squeeze(1);
             var spread = mask.squeeze(1) * drop.to(x.dtype).view(-1, 1, 1);
-            sums = inner.MoveToOuter(Op.Find("aten::index_add").Call(sums, 0L, owner, spread, 1.0));
-        }
+            var added = sums.index_add(0, owner, spread).MoveToOuterDisposeScope();
+            sums.Dispose();
+            sums = added;
+        });
         // How many of the model's first layers ran on patches (0: whole forwards), as "occlusion.incremental-layers".
         context.Report(this, "incremental-layers", scope.MoveToOuter(torch.tensor((long)(incremental?.Layers ?? 0))));
-        var coverage = masks.sum(0);                                          // [1, H, W]: windows over each pixel
+        var coverage = Windows(Enumerable.Range(0, (int)positions).Select(p => (long)p).ToArray(), tops, lefts, height, width, sum: true)
+            .squeeze(0).to(x.dtype);                                         // [1, H, W]: windows over each pixel
         return scope.MoveToOuter(sums / coverage);
     }
 
-    private Tensor Windows(IReadOnlyList<long> tops, IReadOnlyList<long> lefts, long height, long width)
+    // The masks [count, 1, H, W] of the windows at the given positions (position p is row p / lefts, column p % lefts),
+    // 1 inside the window; or, with sum, one [1, 1, H, W] counting the windows over each pixel.
+    private Tensor Windows(long[] positions, IReadOnlyList<long> tops, IReadOnlyList<long> lefts, long height, long width, bool sum = false)
     {
-        var masks = torch.zeros(new long[] { tops.Count * lefts.Count, 1, height, width });
-        var k = 0L;
-        foreach (var top in tops)
+        var masks = torch.zeros(new long[] { sum ? 1 : positions.Length, 1, height, width });
+        for (var k = 0; k < positions.Length; k++)
         {
-            foreach (var left in lefts)
-            {
-                using var window = masks[k, 0, TensorIndex.Slice(top, top + WindowHeight), TensorIndex.Slice(left, left + WindowWidth)];
-                window.fill_(1);
-                k++;
-            }
+            var (top, left) = (tops[(int)(positions[k] / lefts.Count)], lefts[(int)(positions[k] % lefts.Count)]);
+            using var window = masks[sum ? 0 : k, 0, TensorIndex.Slice(top, top + WindowHeight), TensorIndex.Slice(left, left + WindowWidth)];
+            if (sum) window.add_(1.0);
+            else window.fill_(1);
         }
         return masks;
     }

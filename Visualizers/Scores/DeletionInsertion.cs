@@ -1,5 +1,6 @@
 using CnnVis.Torch;
 using CnnVis.Visualizers.Gradients;
+using CnnVis.Visualizers.Pass;
 using CnnVis.Visualizers.Targets;
 
 namespace CnnVis.Visualizers.Scores;
@@ -74,9 +75,8 @@ public sealed class DeletionInsertion
 
         var points = Steps + 1;
         var probabilities = new double[count * points];
-        foreach (var chunk in new SampleChunks(count, points, MaxBatch).All())
+        new SampleChunks(count, points, MaxBatch).ForEach(chunk =>
         {
-            using var inner = torch.NewDisposeScope();
             var owner = chunk.ImageIndex();
             var step = chunk.SampleIndex();
             // Pixels changed at step k: the first round(k · P / K) of the order.
@@ -86,7 +86,7 @@ public sealed class DeletionInsertion
             var output = model.call(perturbed);
             var probability = torch.softmax(output.to(ScalarType.Float64), 1).gather(1, classes.index_select(0, owner).unsqueeze(1));
             probability.data<double>().CopyTo(probabilities, chunk.Start);
-        }
+        });
         var curves = Enumerable.Range(0, (int)count).Select(n => probabilities.AsSpan(n * points, points).ToArray()).ToArray();
         return new PerturbationCurves(kind, curves, curves.Select(c => AreaUnder(c)).ToArray());
     }

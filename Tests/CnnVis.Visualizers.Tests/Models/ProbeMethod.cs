@@ -1,4 +1,5 @@
 using CnnVis.Torch;
+using CnnVis.Visualizers.Pass;
 
 namespace CnnVis.Visualizers.Tests.Models;
 

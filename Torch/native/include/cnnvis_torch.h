@@ -1,4 +1,4 @@
-// The C ABI of libcnnvis_torch. Every function returns CV_OK or CV_ERROR; on CV_ERROR the message
+// The C ABI of libcnnvis_torch. Every function returns CV_OK or a failure status; on failure the message
 // is read with cv_last_error() (a buffer the native side owns, valid until the next failing call on
 // the same thread). Results come out through pointers, never through the return value.
 #pragma once
@@ -10,7 +10,9 @@ extern "C" {
 
 #define CV_API __attribute__((visibility("default")))
 
-enum { CV_OK = 0, CV_ERROR = 1 };
+// CV_ERROR: the input was refused (a bad argument, shape, type or file): the caller can fix it.
+// CV_OUT_OF_MEMORY: an allocation failed. CV_INTERNAL: a defect (a failed internal assertion, an unknown exception).
+enum { CV_OK = 0, CV_ERROR = 1, CV_OUT_OF_MEMORY = 2, CV_INTERNAL = 3 };
 
 // Tags of a packed operator argument or result.
 enum {

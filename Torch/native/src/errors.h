@@ -2,6 +2,7 @@
 #pragma once
 #include <c10/util/Exception.h>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "cnnvis_torch.h"
@@ -15,6 +16,10 @@ void set_last_error(const std::string& message);
 std::string short_message(const c10::Error& e);
 const char* last_error_cstr();
 
+// CV_ERROR, CV_OUT_OF_MEMORY or CV_INTERNAL for a libtorch error: its allocator and its internal assertions
+// report through the same c10::Error as a refused argument, told apart only by type or message.
+int status_of(const c10::Error& e);
+
 }  // namespace cnnvis
 
 #define CV_TRY try {
@@ -23,14 +28,20 @@ const char* last_error_cstr();
   }                                                               \
   catch (const c10::Error& e) {                                   \
     cnnvis::set_last_error(cnnvis::short_message(e));             \
+    return cnnvis::status_of(e);                                  \
+  }                                                               \
+  catch (const std::bad_alloc& e) {                               \
+    cnnvis::set_last_error(std::string("out of memory: ") + e.what()); \
+    return CV_OUT_OF_MEMORY;                                      \
   }                                                               \
   catch (const std::exception& e) {                               \
     cnnvis::set_last_error(e.what());                             \
+    return CV_ERROR;                                              \
   }                                                               \
   catch (...) {                                                   \
     cnnvis::set_last_error("unknown native error");               \
-  }                                                               \
-  return CV_ERROR;
+    return CV_INTERNAL;                                           \
+  }
 
 #define CV_REQUIRE(cond, msg) \
   if (!(cond)) throw std::invalid_argument(msg)

@@ -1,6 +1,6 @@
 using CnnVis.Torch;
 
-namespace CnnVis.Visualizers;
+namespace CnnVis.Visualizers.Pass;
 
 /// <summary>
 /// Everything a method may read while a pass computes its map: the model, the images, the class explained for

@@ -1,7 +1,7 @@
 using CnnVis.Torch;
 using CnnVis.Torch.Modules;
 
-namespace CnnVis.Visualizers;
+namespace CnnVis.Visualizers.Pass;
 
 /// <summary>
 /// Reads a model the way the feature visualizations need, leaving it as it was: eval mode while the probe lives
@@ -65,53 +65,71 @@ internal sealed class ModelProbe : IDisposable
     // One forward under the rule keeping the layer's output (an alias, owned by the current scope), and the logits.
     private Tensor Run(Tensor input, string? layer, ReluRule rule, out Tensor logits)
     {
-        var target = layer is null ? null : _model.get_submodule(layer);
-        if (rule != ReluRule.Standard && !_model.modules().OfType<ReLU>().Any())
-            throw new ArgumentException($"{_model.GetName()} has no ReLU modules, so the {rule} ReLU rule cannot be applied: build the model's activations from torch.nn.ReLU()");
-        Tensor? kept = null;
+        var kept = new Dictionary<string, Tensor>();
+        try
+        {
+            logits = Forward(_model, input, rule, layer is null ? [] : [layer], kept);
+            if (layer is null) return logits;
+            if (!kept.TryGetValue(layer, out var output)) throw new InvalidOperationException($"layer '{layer}' did not run in {_model.GetName()}'s forward");
+            // A handle made here belongs to the current scope, which frees it with everything else.
+            return output.alias();
+        }
+        finally
+        {
+            foreach (var output in kept.Values) output.Dispose();
+        }
+    }
+
+    /// <summary>Throws naming the model unless <paramref name="rule"/> can be applied to it (a non-standard rule replaces its ReLU modules).</summary>
+    public static void CheckRule(Module model, ReluRule rule)
+    {
+        if (rule != ReluRule.Standard && !model.modules().OfType<ReLU>().Any())
+            throw new ArgumentException($"{model.GetName()} has no ReLU modules, so the {rule} ReLU rule cannot be applied: build the model's activations from torch.nn.ReLU()");
+    }
+
+    /// <summary>
+    /// The logits of one forward of <paramref name="model"/> with its ReLUs following <paramref name="rule"/>, keeping the
+    /// output of each of <paramref name="layers"/> in <paramref name="kept"/> (aliases made outside every dispose scope:
+    /// the caller disposes them, also when this throws; a layer run twice keeps its last output). Every hook it adds is
+    /// removed before it returns. The one place a forward is changed for an explanation, so every caller leaves the
+    /// model as it was.
+    /// </summary>
+    public static Tensor Forward(Module model, Tensor input, ReluRule rule, IReadOnlyCollection<string> layers, Dictionary<string, Tensor> kept)
+    {
+        CheckRule(model, rule);
+        var targets = layers.Select(l => (layer: l, module: model.get_submodule(l))).ToList();
         var hooks = new List<IDisposable>();
         try
         {
             if (rule != ReluRule.Standard)
             {
                 Func<Tensor, Tensor> ruleRelu = rule == ReluRule.Guided ? torch.ops.guided_relu : torch.ops.deconv_relu;
-                foreach (var relu in _model.modules().OfType<ReLU>())
+                Module.ForwardHook replace = (_, x, output) =>
                 {
-                    hooks.Add(relu.register_forward_hook((_, x, output) =>
-                    {
-                        var replaced = ruleRelu(x);
-                        output.Dispose();
-                        return replaced;
-                    }));
-                }
+                    var replaced = ruleRelu(x);
+                    // Nothing reads the plain ReLU's output once it is replaced (a hook that keeps an output keeps an
+                    // alias), so it is freed now rather than at the end of the pass: peak memory stays a forward's.
+                    output.Dispose();
+                    return replaced;
+                };
+                foreach (var relu in model.modules().OfType<ReLU>()) hooks.Add(relu.register_forward_hook(replace));
             }
-            if (target is not null)
+            foreach (var (layer, module) in targets)
             {
-                // Registered after the ReLU hooks, so a kept ReLU keeps its replaced output; a layer run twice keeps the last.
-                hooks.Add(target.register_forward_hook((_, _, output) =>
+                // Registered after the ReLU hooks, so a kept ReLU layer keeps the replaced output.
+                hooks.Add(module.register_forward_hook((_, _, output) =>
                 {
-                    kept?.Dispose();
-                    kept = output.alias();
+                    if (kept.Remove(layer, out var earlier)) earlier.Dispose();
+                    kept[layer] = output.alias();
                     return null;
                 }));
             }
-            logits = _model.call(input);
-        }
-        catch
-        {
-            kept?.Dispose();
-            throw;
+            return model.call(input);
         }
         finally
         {
             foreach (var hook in hooks) hook.Dispose();
         }
-        if (target is null) return logits;
-        if (kept is null) throw new InvalidOperationException($"layer '{layer}' did not run in {_model.GetName()}'s forward");
-        // A handle made here belongs to the current scope, which frees it with everything else.
-        var owned = kept.alias();
-        kept.Dispose();
-        return owned;
     }
 
     public void Dispose()

@@ -1,4 +1,4 @@
-namespace CnnVis.Visualizers;
+namespace CnnVis.Visualizers.Pass;
 
 /// <summary>
 /// What a set of methods needs from the model, collected before anything runs so that each ReLU rule costs one

@@ -1,6 +1,6 @@
 using CnnVis.Torch;
 
-namespace CnnVis.Visualizers;
+namespace CnnVis.Visualizers.Pass;
 
 /// <summary>
 /// What one forward (and its backward, when planned) under one ReLU rule recorded. The tensors belong to the

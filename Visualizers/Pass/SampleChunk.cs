@@ -1,6 +1,6 @@
 using CnnVis.Torch;
 
-namespace CnnVis.Visualizers;
+namespace CnnVis.Visualizers.Pass;
 
 /// <summary>Items [Start, Start + Count) of a virtual batch of images × samples (see <see cref="SampleChunks"/>).</summary>
 internal readonly record struct SampleChunk(long Start, long Count, long Samples)

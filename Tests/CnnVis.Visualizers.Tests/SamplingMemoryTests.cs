@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using CnnVis.Torch;
+using CnnVis.Visualizers.ClassActivation;
+using CnnVis.Visualizers.Targets;
+using CnnVis.Visualizers.Tests.Models;
+using Xunit.Abstractions;
+
+namespace CnnVis.Visualizers.Tests;
+
+/// <summary>
+/// The batch limit a caller gives a sampling method bounds the native memory it uses, measured as the process's
+/// peak resident memory (VmHWM, reset through /proc/self/clear_refs), not only as a count of live tensors.
+/// </summary>
+public class SamplingMemoryTests(ITestOutputHelper output)
+{
+    private static long StatusKb(string field)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        throw new InvalidOperationException($"/proc/self/status has no {field}");
+    }
+
+    /// <summary>How far resident memory rose above where it stood while <paramref name="action"/> ran, in MiB.</summary>
+    private static double PeakRiseMiB(Action action)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        // Writing 5 resets the peak to the current resident size (Linux 4.0 and later).
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        var before = StatusKb("VmRSS");
+        action();
+        return (StatusKb("VmHWM") - before) / 1024.0;
+    }
+
+    [Fact]
+    public void ScoreCamStaysWithinTheCallersBatchLimitOnA512ChannelLayer()
+    {
+        torch.manual_seed(40);
+        using var model = new WideLayerModel();
+        using var images = torch.rand(new long[] { 1, 3, 224, 224 });
+        const int MaxBatch = 16;
+        // Warmed up on small images, so the JIT's and libtorch's one-time allocations are not counted while the memory
+        // the real run frees stays out of the heap that glibc keeps (reused freed memory would not raise the peak).
+        using (var small = torch.rand(new long[] { 1, 3, 16, 16 }))
+        using (new ScoreCam().Explain(model, small, PredictedClass.Instance, maxBatch: MaxBatch)) { }
+
+        var watch = Stopwatch.StartNew();
+        Tensor? map = null;
+        var rise = PeakRiseMiB(() => map = new ScoreCam().Explain(model, images, PredictedClass.Instance, maxBatch: MaxBatch));
+        using (map)
+        {
+            Assert.Equal(new long[] { 1, 224, 224 }, map!.shape);
+        }
+        // One chunk holds a few copies of 16 masked images (9.2 MiB each copy); all 512 masks at once would be 98 MiB,
+        // and every chunk kept until the end, over 1 GiB.
+        output.WriteLine($"peak resident memory rose by {rise:F1} MiB in {watch.Elapsed.TotalSeconds:F1} s");
+        const double MaskedImagesMiB = MaxBatch * 3 * 224 * 224 * 4 / 1048576.0;
+        Assert.True(rise < 8 * MaskedImagesMiB + 48, $"peak resident memory rose by {rise:F0} MiB; the batch limit allows about {8 * MaskedImagesMiB + 48:F0}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed.TotalSeconds:F1} s");
+    }
+}
