@@ -102,10 +102,10 @@ public static class ExplainCommand
         if (r.Images.Length > 0 && r.Indices is not null) throw new ArgumentException("give either --image or --indices, not both");
         if (r.Output is null && r.Npy is null) throw new ArgumentException("give --out FILE.png and/or --npy FILE.npy");
         if (r.Methods.Length == 0) throw new ArgumentException("give at least one --method");
-        ThreadsOption.Apply(r.Threads);
         var colours = Colormap.FromName(r.Colormap);
         // The specs are checked before anything is loaded; they are made again below, knowing the data's normalisation.
         foreach (var spec in r.Methods) ExplanationMethods.Describe(spec);
+        ThreadsOption.Apply(r.Threads);
 
         // What the checkpoint says about itself, when it says anything.
         var meta = File.Exists(r.Checkpoint) ? null : Checkpoint.FindLatest(r.Checkpoint)

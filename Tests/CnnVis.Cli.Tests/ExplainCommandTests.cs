@@ -163,6 +163,10 @@ public sealed class ExplainCommandTests : IDisposable
         (code, output) = Explain("--indices", "0", "--npy", Path.Combine(_dir, "x.npy"), "--threads", "100000");
         Assert.Equal(2, code);
         Assert.Contains($"--threads must be from 1 to {4 * Environment.ProcessorCount}", Flat(output));
+        (code, output) = CliProcess.Run(_dir, "demo", "--threads", "0", "--out", Path.Combine(_dir, "demo"));
+        Assert.Equal(2, code);
+        Assert.Contains("--threads must be from 1 to", Flat(output));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "demo")));
         (code, output) = CliProcess.Run(_dir, "info");
         Assert.Equal(0, code);
         Assert.Contains($"{Environment.ProcessorCount} (this machine's cores)", Flat(output));
