@@ -12,7 +12,7 @@ namespace CnnVis.Visualizers.Perturbation;
 /// through the model as many at a time as the pass's batch limit allows, in channels-last layout (faster convolutions;
 /// the logits differ only by float rounding). By default the model's first local layers run only on the patch each
 /// window changes (<see cref="IncrementalOcclusion"/>). Maps are [N, H, W]; the pass reports
-/// "occlusion.incremental-layers", how many layers ran on patches.
+/// "NAME.incremental-layers" (e.g. "occlusion.incremental-layers"), how many layers ran on patches.
 /// </summary>
 public sealed class Occlusion : ExplanationMethod
 {
@@ -133,7 +133,7 @@ public sealed class Occlusion : ExplanationMethod
             var spread = mask.squeeze(1) * drop.to(x.dtype).view(-1, 1, 1);
             sums = inner.MoveToOuter(Op.Find("aten::index_add").Call(sums, 0L, owner, spread, 1.0));
         }
-        // How many of the model's first layers ran on patches (0: whole forwards), as "occlusion.incremental-layers".
+        // How many of the model's first layers ran on patches (0: whole forwards), as "NAME.incremental-layers".
         context.Report(this, "incremental-layers", scope.MoveToOuter(torch.tensor((long)(incremental?.Layers ?? 0))));
         var coverage = masks.sum(0);                                          // [1, H, W]: windows over each pixel
         return scope.MoveToOuter(sums / coverage);
