@@ -25,13 +25,13 @@ public static class ExplanationMethods
 
     private static readonly MethodSetting s_steps = new("steps", IntegratedGradients.DefaultSteps.ToString(CultureInfo.InvariantCulture), $"1-{MaxSamples}", "points on the path from the baseline to the image");
     private static readonly MethodSetting s_baseline = new("baseline", "mean", "mean or black",
-        "where the path starts: mean is 0 in the normalised input, the dataset's mean pixel (mid-grey on Fashion-MNIST); black is a 0 pixel, normalised");
+        "where the path starts: mean = 0 in the normalised input, the dataset's mean pixel; black = a 0 pixel");
     private static readonly MethodSetting s_samples = new("samples", SmoothGrad.DefaultSamples.ToString(CultureInfo.InvariantCulture), $"1-{MaxSamples}", "noisy copies per image");
     private static readonly MethodSetting s_noise = new("noise", SmoothGrad.DefaultNoiseLevel.ToString(CultureInfo.InvariantCulture), $"0-{MaxNoise}", "the noise's standard deviation as a fraction of each image's value range");
     private static readonly MethodSetting s_window = new("window", "4", $"1-{MaxWindow}", "side of the square patch, in pixels");
     private static readonly MethodSetting s_stride = new("stride", "2", $"1-{MaxWindow}", "pixels between one patch and the next");
     private static readonly MethodSetting s_fill = new("fill", "mean", "mean or black",
-        "what fills the patch: mean is 0 in the normalised input, the dataset's mean pixel (mid-grey on Fashion-MNIST); black is a 0 pixel, normalised");
+        "what fills the patch: mean = 0 in the normalised input, the dataset's mean pixel; black = a 0 pixel");
     private static readonly MethodSetting s_batch = new("batch", $"the pass's limit ({ExplanationPass.DefaultMaxBatch})", $"1-{MaxBatch}", "masked images per forward: memory and speed, not the map");
     private static readonly MethodSetting s_inner = new("(method)", "saliency", "any other method's spec", "the method whose maps are smoothed, written first: smoothgrad(gradcam,samples=32)");
 

@@ -102,17 +102,20 @@ public static class ExplainCommand
         if (r.Images.Length > 0 && r.Indices is not null) throw new ArgumentException("give either --image or --indices, not both");
         if (r.Output is null && r.Npy is null) throw new ArgumentException("give --out FILE.png and/or --npy FILE.npy");
         if (r.Methods.Length == 0) throw new ArgumentException("give at least one --method");
-        ThreadsOption.Apply(r.Threads);
         var colours = Colormap.FromName(r.Colormap);
         // The specs are checked before anything is loaded; they are made again below, knowing the data's normalisation.
         foreach (var spec in r.Methods) ExplanationMethods.Describe(spec);
+        ThreadsOption.Apply(r.Threads);
 
         // What the checkpoint says about itself, when it says anything.
         var meta = File.Exists(r.Checkpoint) ? null : Checkpoint.FindLatest(r.Checkpoint)
             ?? throw new ArgumentException($"--checkpoint {r.Checkpoint}: no such file, and no checkpoint folder there");
         var weights = meta?.Directory ?? r.Checkpoint;
         var datasetName = r.Dataset ?? meta?.Options.Dataset ?? "fashion-mnist";
-        var data = Datasets.Create(datasetName, train: false, seed: meta?.Options.Seed ?? 0);
+        // Dataset images are read only to explain them; an image file needs only the dataset's size, normalisation and classes.
+        var seed = meta?.Options.Seed ?? 0;
+        var dataset = r.Indices is null ? null : Datasets.Create(datasetName, train: false, seed: seed);
+        var data = dataset is null ? Datasets.Describe(datasetName, train: false, seed: seed) : DatasetFacts.Of(dataset);
         var modelName = r.Model ?? meta?.Options.Model ?? throw new ArgumentException("--model is required with a bare .pt file (fashionnet, vgg-small or resnet-small)");
         var (classCount, classNames) = Classes(r, meta, data);
         var methods = ExplanationMethods.CreateMany(r.Methods, r.Layer, InputRange.FromNormalization(data.Normalization.Mean, data.Normalization.Std));
@@ -126,7 +129,7 @@ public static class ExplainCommand
         cancellation.ThrowIfCancellationRequested();
 
         using var scope = torch.NewDisposeScope();
-        var (display, normalised, labels, rowNames) = LoadInputs(r, data);
+        var (display, normalised, labels, rowNames) = LoadInputs(r, data, dataset);
         ExplanationTarget target = r.Target.ToLowerInvariant() switch
         {
             "predicted" => PredictedClass.Instance,
@@ -182,7 +185,7 @@ public static class ExplainCommand
     /// How many classes the model has and their names: --classes, else the checkpoint's names, else the dataset's.
     /// A checkpoint that lists no names (or a count that differs from the names) gets "class 0", "class 1", ...
     /// </summary>
-    private static (int count, string[] names) Classes(ExplainRequest r, Checkpoint? meta, ImageDataset data)
+    private static (int count, string[] names) Classes(ExplainRequest r, Checkpoint? meta, DatasetFacts data)
     {
         var names = meta?.ClassNames is { Length: > 0 } stored ? stored : data.ClassNames.ToArray();
         if (meta is not null && meta.ClassNames is not { Length: > 0 })
@@ -254,12 +257,12 @@ public static class ExplainCommand
     }
 
     /// <summary>The images as displayed ([N, C, H, W] in [0, 1]) and as the model sees them, with labels for dataset images.</summary>
-    private static (Tensor display, Tensor normalised, int[]? labels, string[] names) LoadInputs(ExplainRequest r, ImageDataset data)
+    private static (Tensor display, Tensor normalised, int[]? labels, string[] names) LoadInputs(ExplainRequest r, DatasetFacts data, ImageDataset? dataset)
     {
-        if (r.Indices is not null)
+        if (dataset is not null)
         {
-            var chosen = ParseIndices(r.Indices, data.Count);
-            using var probes = ProbeSet.FromIndices(data, chosen);
+            var chosen = ParseIndices(r.Indices!, dataset.Count);
+            using var probes = ProbeSet.FromIndices(dataset, chosen);
             // The probe set's tensors are its own; the explanation keeps copies in the caller's scope.
             return (probes.Display.alias(), probes.Images.alias(), probes.Labels.ToArray(), chosen.Select(i => $"#{i}").ToArray());
         }

@@ -163,6 +163,10 @@ public sealed class ExplainCommandTests : IDisposable
         (code, output) = Explain("--indices", "0", "--npy", Path.Combine(_dir, "x.npy"), "--threads", "100000");
         Assert.Equal(2, code);
         Assert.Contains($"--threads must be from 1 to {4 * Environment.ProcessorCount}", Flat(output));
+        (code, output) = CliProcess.Run(_dir, "demo", "--threads", "0", "--out", Path.Combine(_dir, "demo"));
+        Assert.Equal(2, code);
+        Assert.Contains("--threads must be from 1 to", Flat(output));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "demo")));
         (code, output) = CliProcess.Run(_dir, "info");
         Assert.Equal(0, code);
         Assert.Contains($"{Environment.ProcessorCount} (this machine's cores)", Flat(output));
@@ -227,5 +231,35 @@ public sealed class ExplainCommandTests : IDisposable
         var before = Tensor.LiveCount;
         ExplainCommand.Run(request);
         Assert.Equal(before, Tensor.LiveCount);
+    }
+
+    [Fact]
+    public void ExplainingAnImageFileReadsNoDatasetImages()
+    {
+        // A Fashion-MNIST copy whose header promises 10,000 images but holds one: the test split cannot be opened, yet an
+        // image file is explained, since only the dataset's size, normalisation and classes are needed.
+        var data = Path.Combine(_dir, "fmnist");
+        Directory.CreateDirectory(data);
+        WriteGzippedIdx(Path.Combine(data, "t10k-images-idx3-ubyte.gz"), [10_000, 28, 28], new byte[784]);
+        WriteGzippedIdx(Path.Combine(data, "t10k-labels-idx1-ubyte.gz"), [10_000], new byte[1]);
+        var image = Path.Combine(_dir, "blank.png");
+        using (var pixels = torch.zeros(new long[] { 28, 28, 1 }, ScalarType.Byte)) torchvision.io.write_png(pixels, image);
+        var (code, output) = Explain("--dataset", $"fashion-mnist?dir={data}", "--image", image, "--method", "saliency", "--npy", Path.Combine(_dir, "x.npy"));
+        Assert.True(code == 0, output);
+        (code, output) = Explain("--dataset", $"fashion-mnist?dir={data}", "--indices", "0", "--npy", Path.Combine(_dir, "y.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("t10k-images-idx3-ubyte.gz: expected", Flat(output));
+    }
+
+    private static void WriteGzippedIdx(string path, int[] sizes, byte[] data)
+    {
+        using var file = File.Create(path);
+        using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+        var header = new byte[4 + (4 * sizes.Length)];
+        header[2] = 0x08;
+        header[3] = (byte)sizes.Length;
+        for (var d = 0; d < sizes.Length; d++) System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + (4 * d)), sizes[d]);
+        gzip.Write(header);
+        gzip.Write(data);
     }
 }

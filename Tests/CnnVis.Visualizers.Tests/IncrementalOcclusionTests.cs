@@ -80,7 +80,7 @@ public class IncrementalOcclusionTests
         var whole = new Occlusion(windowHeight, windowWidth, strideY, strideX, fill, incremental: false);
         using var set = new ExplanationPass(new ExplanationMethod[] { incremental }, maxBatch: 50).Run(model, x, new ClassTarget(1));
         using var expected = whole.Explain(model, x, new ClassTarget(1), maxBatch: 50);
-        var layers = set.Reports["occlusion.incremental-layers"].item<long>();
+        var layers = set.Reports[$"{incremental.Name}.incremental-layers"].item<long>();
         Assert.True(layers > 0, "the model's first layers should run on patches");
         var scale = Assertions.Values(expected).Max(Math.Abs);
         Assertions.Close(expected, set[incremental], 1e-5 * scale + 1e-6);
@@ -95,7 +95,8 @@ public class IncrementalOcclusionTests
         using var x = torch.randn(new long[] { 2, 1, 5, 5 });
         var method = new Occlusion(window: 4, stride: 1);
         using var set = new ExplanationPass(new ExplanationMethod[] { method }, maxBatch: 8).Run(model, x, new ClassTarget(0));
-        Assert.Equal(0, set.Reports["occlusion.incremental-layers"].item<long>());
+        Assert.Equal("occlusion(stride=1)", method.Name);
+        Assert.Equal(0, set.Reports["occlusion(stride=1).incremental-layers"].item<long>());
         using var expected = new Occlusion(window: 4, stride: 1, incremental: false).Explain(model, x, new ClassTarget(0), maxBatch: 8);
         Assertions.Close(expected, set[method], 1e-6);
     }

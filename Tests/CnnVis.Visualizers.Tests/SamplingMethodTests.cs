@@ -36,7 +36,7 @@ public class SamplingMethodTests
         Assertions.Close(together, chunked, 1e-5);
         using var plain = new Saliency().Explain(model, x, new ClassTarget(1));
         Assert.False(plain.allclose(together, 1e-3, 1e-3), "noise changes the map");
-        Assert.Equal("smoothgrad(saliency)", method.Name);
+        Assert.Equal("smoothgrad(saliency,samples=6,noise=0.2)", method.Name);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class SamplingMethodTests
         // The same through a pass, which reports the delta beside the map.
         using var set = new ExplanationPass(new ExplanationMethod[] { method }, maxBatch: 256).Run(model, x, PredictedClass.Instance);
         Assertions.Close(result.Attributions, set[method], 1e-5);
-        Assertions.Close(result.Delta, set.Reports["integrated-gradients.delta"], 1e-4);
+        Assertions.Close(result.Delta, set.Reports[$"{method.Name}.delta"], 1e-4);
     }
 
     [Fact]

@@ -52,6 +52,19 @@ public static class Datasets
         throw new ArgumentException($"unknown dataset '{name}'. Known datasets: {string.Join(", ", Known)}", nameof(name));
     }
 
+    /// <summary>
+    /// What <see cref="Create"/> would open, described without reading its images where that can be avoided
+    /// (Fashion-MNIST: from its header; the others measure their normalisation on images, so they are opened).
+    /// </summary>
+    public static DatasetFacts Describe(string name, bool train = true, long seed = 0, DatasetOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var (baseName, settings) = SplitSettings(name);
+        if (!baseName.Equals(FashionMnistName, StringComparison.OrdinalIgnoreCase)) return DatasetFacts.Of(Create(name, train, seed, options));
+        options = Apply(options ?? new DatasetOptions(), settings, name, "dir");
+        return FashionMnist.Describe(train, options.Directory);
+    }
+
     private static ImageDataset OpenFolder(string root, bool train, long seed, DatasetOptions options)
     {
         var size = options.ImageSize ?? ImageFolder.DefaultSize;

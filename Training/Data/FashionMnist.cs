@@ -49,6 +49,14 @@ public sealed class FashionMnist : ImageDataset
         _labels = labels;
     }
 
+    /// <summary>The size, normalisation and class names of the split, read from the images file's header alone.</summary>
+    public static DatasetFacts Describe(bool train = true, string? directory = null)
+    {
+        var images = Locate(directory ?? DefaultDirectory, $"{(train ? "train" : "t10k")}-images-idx3-ubyte");
+        var sizes = IdxFile.ReadSizes(images, 3);
+        return new DatasetFacts("fashion-mnist", 1, sizes[1], sizes[2], s_normalization, s_classNames);
+    }
+
     public bool Train { get; }
 
     public string Directory { get; }

@@ -6,10 +6,10 @@ namespace CnnVis.Visualizers.Gradients;
 
 /// <summary>
 /// Integrated gradients (Sundararajan et al., 2017): (x − x′) × the average gradient along the straight path from
-/// the baseline x′ (by default 0 in the model's input: the dataset mean for standardised images) to x, by the midpoint rule at α = (k + ½) / steps. Every image's path points go through the
-/// model together, as many at a time as the pass's batch limit allows. The completeness delta is reported as
-/// "integrated-gradients.delta" in the pass's <see cref="ExplanationSet.Reports"/>, or with
-/// <see cref="Attribute"/>.
+/// the baseline x′ (by default 0 in the model's input: the dataset mean for standardised images) to x, by the
+/// midpoint rule at α = (k + ½) / steps. Every image's path points go through the model together, as many at a
+/// time as the pass's batch limit allows. The completeness delta is reported as "NAME.delta" (e.g.
+/// "integrated-gradients.delta") in the pass's <see cref="ExplanationSet.Reports"/>, or with <see cref="Attribute"/>.
 /// </summary>
 public sealed class IntegratedGradients : ExplanationMethod
 {

@@ -13,7 +13,7 @@ namespace CnnVis.Visualizers.Perturbation;
 /// through the model as many at a time as the pass's batch limit allows, in channels-last layout (faster convolutions;
 /// the logits differ only by float rounding). By default the model's first local layers run only on the patch each
 /// window changes (<see cref="IncrementalOcclusion"/>). Maps are [N, H, W]; the pass reports
-/// "occlusion.incremental-layers", how many layers ran on patches.
+/// "NAME.incremental-layers" (e.g. "occlusion.incremental-layers"), how many layers ran on patches.
 /// </summary>
 public sealed class Occlusion : ExplanationMethod
 {
@@ -135,7 +135,7 @@ public sealed class Occlusion : ExplanationMethod
             sums.Dispose();
             sums = added;
         });
-        // How many of the model's first layers ran on patches (0: whole forwards), as "occlusion.incremental-layers".
+        // How many of the model's first layers ran on patches (0: whole forwards), as "NAME.incremental-layers".
         context.Report(this, "incremental-layers", scope.MoveToOuter(torch.tensor((long)(incremental?.Layers ?? 0))));
         var coverage = Windows(Enumerable.Range(0, (int)positions).Select(p => (long)p).ToArray(), tops, lefts, height, width, sum: true)
             .squeeze(0).to(x.dtype);                                         // [1, H, W]: windows over each pixel
