@@ -36,5 +36,5 @@ mkdir -p "$out/corpus" "$out/crashes"
 python3 "$HERE/make_seeds.py" "$HERE/out/seeds"
 # libFuzzer reads the seeds and grows the corpus; a crash, leak, timeout or >2 GB input is reported.
 exec "$build/$exe" "$out/corpus" "$HERE/out/seeds/$target" \
-  -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=3072 \
+  -max_total_time="$seconds" -max_len="$max_len" -timeout=30 -rss_limit_mb=3072 \
   -print_final_stats=1 -artifact_prefix="$out/crashes/"

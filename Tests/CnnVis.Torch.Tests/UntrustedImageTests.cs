@@ -163,6 +163,22 @@ public class UntrustedImageTests
     }
 
     [Fact]
+    public void APngChunkLongerThanTheFileIsRefusedBeforeStbAllocatesForIt()
+    {
+        // A 4x2 PNG whose IDAT declares 0x75000080 bytes: stb allocated 1.9 GB for it (found by fuzz/run.sh image).
+        var png = PngHeader(4, 2);
+        var idat = 8 + 25;  // after the signature and the IHDR chunk
+        Assert.Equal("IDAT", Encoding.ASCII.GetString(png, idat + 4, 4));
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(idat), 0x75000080);
+        var e = Assert.Throws<TorchException>(() => torchvision.io.decode_image(png));
+        Assert.Equal($"cannot decode image: the PNG is truncated: its IDAT chunk claims {0x75000080} bytes, {png.Length - idat - 12} remain", e.Message);
+
+        var noEnd = PngHeader(4, 2)[..^12];
+        Assert.Equal("cannot decode image: the PNG is truncated (it has no IEND chunk)",
+            Assert.Throws<TorchException>(() => torchvision.io.decode_image(noEnd)).Message);
+    }
+
+    [Fact]
     public void FormatsOtherThanTheFourNamedAreRefused()
     {
         // stb also reads PNM, TGA, PSD, HDR and PIC; CnnVis promises PNG, JPEG, BMP and GIF, and exposes no more of stb.

@@ -108,7 +108,7 @@ void refuse_bad_huffman_tables(const unsigned char* b, int64_t n) {
 }
 
 // stb fills whatever a BMP or GIF lacks with zeros, so a cut file would decode as a partly black image: both
-// are checked for their end first. stb itself refuses a cut PNG or JPEG ("expected marker").
+// are checked for their end first, as are a PNG's chunk lengths. stb itself refuses a cut JPEG ("expected marker").
 void refuse_truncated(Format format, const unsigned char* b, int64_t n) {
   switch (format) {
     case Format::Bmp: {
@@ -143,7 +143,21 @@ void refuse_truncated(Format format, const unsigned char* b, int64_t n) {
     case Format::Gif:
       if (b[n - 1] != 0x3B) throw std::invalid_argument("cannot decode image: the GIF is truncated (it does not end with its trailer byte)");
       return;
-    case Format::Png:
+    case Format::Png: {
+      // stb grows its buffer to each IDAT chunk's declared length before reading it: a 100-byte file declaring
+      // a 1.9 GB chunk made it allocate 1.9 GB (found by the fuzzer). Every chunk must fit in the file.
+      int64_t p = 8;
+      while (p + 12 <= n) {
+        int64_t length = (static_cast<int64_t>(b[p]) << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+        std::string type(reinterpret_cast<const char*>(b + p + 4), 4);
+        if (length > n - p - 12)
+          throw std::invalid_argument("cannot decode image: the PNG is truncated: its " + type + " chunk claims " +
+                                      std::to_string(length) + " bytes, " + std::to_string(n - p - 12) + " remain");
+        if (type == "IEND") return;
+        p += 12 + length;
+      }
+      throw std::invalid_argument("cannot decode image: the PNG is truncated (it has no IEND chunk)");
+    }
     case Format::Jpeg:
       return;
   }
