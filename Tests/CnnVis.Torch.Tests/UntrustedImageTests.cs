@@ -148,6 +148,37 @@ public class UntrustedImageTests
     }
 
     [Fact]
+    public void AJpegHuffmanTableWithTooManyCodesIsRefusedBeforeStbReadsIt()
+    {
+        // Debian's stb 2.27 writes past its table when a DHT segment's 16 code counts add up to more than 256:
+        // memory corruption (found by fuzz/run.sh image). Loaded in a child process, as it may corrupt the heap.
+        var jpeg = File.ReadAllBytes(Fixture.Path("quadrants.jpg"));
+        var dht = Enumerable.Range(0, jpeg.Length - 1).First(k => jpeg[k] == 0xFF && jpeg[k + 1] == 0xC4);
+        for (var k = 0; k < 16; k++) jpeg[dht + 5 + k] = 0x11;  // 16 x 17 = 272 codes
+        using var folder = Fixture.NewTempFolder();
+        var path = folder.File("dht.jpg");
+        File.WriteAllBytes(path, jpeg);
+        var message = LoadProbe.Refused("image", path, TimeSpan.FromSeconds(60));
+        Assert.Equal($"{path}: cannot decode image: the JPEG has a Huffman table of 272 codes (at most 256)", message);
+    }
+
+    [Fact]
+    public void APngChunkLongerThanTheFileIsRefusedBeforeStbAllocatesForIt()
+    {
+        // A 4x2 PNG whose IDAT declares 0x75000080 bytes: stb allocated 1.9 GB for it (found by fuzz/run.sh image).
+        var png = PngHeader(4, 2);
+        var idat = 8 + 25;  // after the signature and the IHDR chunk
+        Assert.Equal("IDAT", Encoding.ASCII.GetString(png, idat + 4, 4));
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(idat), 0x75000080);
+        var e = Assert.Throws<TorchException>(() => torchvision.io.decode_image(png));
+        Assert.Equal($"cannot decode image: the PNG is truncated: its IDAT chunk claims {0x75000080} bytes, {png.Length - idat - 12} remain", e.Message);
+
+        var noEnd = PngHeader(4, 2)[..^12];
+        Assert.Equal("cannot decode image: the PNG is truncated (it has no IEND chunk)",
+            Assert.Throws<TorchException>(() => torchvision.io.decode_image(noEnd)).Message);
+    }
+
+    [Fact]
     public void FormatsOtherThanTheFourNamedAreRefused()
     {
         // stb also reads PNM, TGA, PSD, HDR and PIC; CnnVis promises PNG, JPEG, BMP and GIF, and exposes no more of stb.

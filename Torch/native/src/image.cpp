@@ -1,6 +1,26 @@
 // Image decode/encode with Debian's stb (libstb-dev): PNG, JPEG, BMP, GIF in; PNG out.
+// stb is compiled here, private to this file, with only the four decoders CnnVis promises: stb tries its other
+// decoders (TGA has no signature to check) on any file its first choice refuses, and uploaded files should
+// reach no more of stb than needed.
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_GIF
+#define STBI_NO_STDIO
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_WRITE_NO_STDIO
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
 #include <stb_image.h>
 #include <stb_image_write.h>
+#pragma GCC diagnostic pop
 
 #include <atomic>
 #include <cstdlib>
@@ -48,8 +68,47 @@ int64_t le32s(const unsigned char* p) {
   return static_cast<int32_t>(p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24));
 }
 
+// Debian's stb (2.27) builds a JPEG Huffman table from the 16 code counts of a DHT segment without checking
+// that they add up to at most 256, and writes past the table when they do not (memory corruption; found by
+// fuzz/run.sh image). Every DHT segment stb could read is checked first, walking the markers as stb does:
+// bytes between segments are skipped up to an 0xFF, a segment is skipped by its length, and a scan's
+// entropy-coded data runs up to an 0xFF followed by neither 0 nor a restart marker.
+void refuse_bad_huffman_tables(const unsigned char* b, int64_t n) {
+  auto at = [&](int64_t k) -> int64_t { return k < n ? b[k] : 0; };  // stb reads zeros past the end
+  int64_t p = 2;  // after the start-of-image marker
+  while (p < n) {
+    if (b[p] != 0xFF) {
+      ++p;
+      continue;
+    }
+    while (p < n && b[p] == 0xFF) ++p;
+    if (p >= n) return;
+    int64_t marker = b[p++];
+    if (marker == 0xD9) return;  // end of image
+    if (marker == 0x00 || marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7)) continue;  // no segment follows
+    int64_t length = (at(p) << 8) | at(p + 1);
+    if (marker == 0xC4) {
+      int64_t q = p + 2, left = length - 2;
+      while (left > 0 && q < n) {
+        if ((at(q) >> 4) > 1 || (at(q) & 15) > 3) break;  // stb refuses the segment here
+        int64_t codes = 0;
+        for (int k = 1; k <= 16; ++k) codes += at(q + k);
+        if (codes > 256)
+          throw std::invalid_argument("cannot decode image: the JPEG has a Huffman table of " + std::to_string(codes) +
+                                      " codes (at most 256)");
+        q += 17 + codes;
+        left -= 17 + codes;
+      }
+    }
+    p += length;
+    if (marker == 0xDA) {
+      while (p + 1 < n && !(b[p] == 0xFF && b[p + 1] != 0x00 && !(b[p + 1] >= 0xD0 && b[p + 1] <= 0xD7))) ++p;
+    }
+  }
+}
+
 // stb fills whatever a BMP or GIF lacks with zeros, so a cut file would decode as a partly black image: both
-// are checked for their end first. stb itself refuses a cut PNG or JPEG ("expected marker").
+// are checked for their end first, as are a PNG's chunk lengths. stb itself refuses a cut JPEG ("expected marker").
 void refuse_truncated(Format format, const unsigned char* b, int64_t n) {
   switch (format) {
     case Format::Bmp: {
@@ -84,7 +143,21 @@ void refuse_truncated(Format format, const unsigned char* b, int64_t n) {
     case Format::Gif:
       if (b[n - 1] != 0x3B) throw std::invalid_argument("cannot decode image: the GIF is truncated (it does not end with its trailer byte)");
       return;
-    case Format::Png:
+    case Format::Png: {
+      // stb grows its buffer to each IDAT chunk's declared length before reading it: a 100-byte file declaring
+      // a 1.9 GB chunk made it allocate 1.9 GB (found by the fuzzer). Every chunk must fit in the file.
+      int64_t p = 8;
+      while (p + 12 <= n) {
+        int64_t length = (static_cast<int64_t>(b[p]) << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+        std::string type(reinterpret_cast<const char*>(b + p + 4), 4);
+        if (length > n - p - 12)
+          throw std::invalid_argument("cannot decode image: the PNG is truncated: its " + type + " chunk claims " +
+                                      std::to_string(length) + " bytes, " + std::to_string(n - p - 12) + " remain");
+        if (type == "IEND") return;
+        p += 12 + length;
+      }
+      throw std::invalid_argument("cannot decode image: the PNG is truncated (it has no IEND chunk)");
+    }
     case Format::Jpeg:
       return;
   }
@@ -103,6 +176,7 @@ CV_API int cv_image_decode(const void* bytes, int64_t nbytes, int32_t channels, 
   auto b = static_cast<const unsigned char*>(bytes);
   auto n = static_cast<int>(nbytes);
   Format format = sniff(b, nbytes);
+  if (format == Format::Jpeg) refuse_bad_huffman_tables(b, nbytes);
   // The header's dimensions are read first, so an image too large to hold is refused before stb
   // allocates for it (a 389 KB PNG can declare 20000x20000 pixels).
   int w = 0, h = 0, c = 0;
