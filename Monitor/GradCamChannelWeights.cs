@@ -1,5 +1,6 @@
 using CnnVis.Torch;
 using CnnVis.Visualizers;
+using CnnVis.Visualizers.Pass;
 
 namespace CnnVis.Monitor;
 

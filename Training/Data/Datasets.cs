@@ -61,7 +61,7 @@ public static class Datasets
         ArgumentNullException.ThrowIfNull(name);
         var (baseName, settings) = SplitSettings(name);
         if (!baseName.Equals(FashionMnistName, StringComparison.OrdinalIgnoreCase)) return DatasetFacts.Of(Create(name, train, seed, options));
-        options = Apply(options ?? new DatasetOptions(), settings, name, "dir");
+        options = Apply(options ?? new DatasetOptions(), settings, name, default, "dir");
         return FashionMnist.Describe(train, options.Directory);
     }
 
