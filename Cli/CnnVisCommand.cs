@@ -14,6 +14,7 @@ public static class CnnVisCommand
         root.Subcommands.Add(ExplainCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(InfoCommand.Build());
+        root.Subcommands.Add(ServeCommand.Build());
         return root;
     }
 

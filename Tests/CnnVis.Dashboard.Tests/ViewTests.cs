@@ -1,0 +1,121 @@
+using Microsoft.Playwright;
+
+namespace CnnVis.Dashboard.Tests;
+
+/// <summary>Each view of the real app in headless chromium: it loads without a console error and shows its content.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ViewTests(Browser browser) : IAsyncLifetime
+{
+    private readonly SampleStore _store = new(probes: 6, snapshots: 5, epochs: 3, validation: 45);
+    private DashboardHost _host = default!;
+
+    public async Task InitializeAsync() => _host = await DashboardHost.StartAsync(_store.Path);
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _store.Dispose();
+    }
+
+    [Fact]
+    public async Task RunsListShowsTheRunWithItsFacts()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync(_host.Address + "/");
+        var row = page.Locator("table.runs tbody tr");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        var text = await row.InnerTextAsync();
+        Assert.Contains("shapes-fashionnet", text);
+        Assert.Contains("finished", text);
+        Assert.Contains("synthetic-shapes", text);
+        Assert.Contains("3 / 3", text);
+        // Best validation accuracy of the sample run: at epoch 3 the flipping images are right again, 4 of 45 stay wrong.
+        Assert.Contains("91.1%", text);
+        await Browser.ScreenshotAsync(page, "runs");
+        await page.Locator("table.runs a").First.ClickAsync();
+        await page.WaitForURLAsync($"**/runs/{_store.RunId}");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task OverviewChartsTheMetricsOnOneStepAxis()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}");
+        var charts = page.Locator(".charts[data-charts]");
+        await Assertions.Expect(charts).ToHaveAttributeAsync("data-charts", "3");
+        // 60 steps of train.loss and lr, 3 epochs of val.loss and val.accuracy.
+        await Assertions.Expect(charts).ToHaveAttributeAsync("data-points", "126");
+        await Assertions.Expect(page.Locator(".uplot")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator(".u-title")).ToHaveTextAsync(["Loss", "Accuracy", "Learning rate"]);
+        await Browser.ScreenshotAsync(page, "overview");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TimelineDrawsEveryProbeAtEverySnapshotAndStepsWithTheKeys()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        var canvas = page.Locator("canvas#timeline");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-cells", (6 * 5).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("6", await canvas.GetAttributeAsync("data-probes"));
+        Assert.Equal("5", await canvas.GetAttributeAsync("data-snapshots"));
+
+        // Another method is another request, drawn over the same grid.
+        await page.SelectOptionAsync("#kind", "guided-backprop|true");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-cells", "30");
+        await page.SelectOptionAsync("#kind", "gradcam|true");
+
+        // Click the first probe at the third snapshot: it opens large, with its prediction.
+        var box = (await canvas.BoundingBoxAsync())!;
+        var size = Math.Max(40, Math.Min(76, (int)Math.Floor((await page.Locator(".scroller").EvaluateAsync<double>("e => e.clientWidth") - 158) / 5) - 4));
+        await canvas.ClickAsync(new LocatorClickOptions { Position = new Position { X = 150 + 2 * (size + 4) + size / 2f, Y = 36 + size / 2f } });
+        var large = page.Locator("#timeline-large .large-title");
+        await Assertions.Expect(large).ToContainTextAsync("probe 0 · circle · snapshot 2");
+        await Assertions.Expect(large).ToContainTextAsync("predicted circle (right)");
+        await Browser.ScreenshotAsync(page, "timeline");
+        await page.Keyboard.PressAsync("ArrowLeft");
+        await Assertions.Expect(large).ToContainTextAsync("snapshot 1");
+        await Assertions.Expect(large).ToContainTextAsync("predicted square (wrong)");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(large).ToContainTextAsync("snapshot 3");
+        Assert.True(box.Width > 300);
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task CubeHasOneMarkPerValidationImage()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/cube");
+        var canvas = page.Locator("canvas#cube");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-marks", "45");
+        Assert.Equal("3", await canvas.GetAttributeAsync("data-epochs"));
+        await Assertions.Expect(page.Locator("#class-accuracy .uplot")).ToHaveCountAsync(1);
+        await Browser.ScreenshotAsync(page, "cube");
+        await page.SelectOptionAsync("#colouring", "probability");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-marks", "45");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task LayerViewHasOneRowPerLayer()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/layers");
+        var canvas = page.Locator("canvas#layers");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-rows", SampleStore.Layers.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("5", await canvas.GetAttributeAsync("data-columns"));
+        await Browser.ScreenshotAsync(page, "layers");
+        await page.SelectOptionAsync("#measure", "gradientNorm");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-rows", "5");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+}
