@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CnnVis.Dashboard;
+using Microsoft.Extensions.Hosting;
 
 namespace CnnVis.Cli.Commands;
 
@@ -22,13 +23,15 @@ public static class ServeCommand
             await using var app = DashboardApp.Build([.. args], parse.GetValue(store));
             try
             {
-                await app.RunAsync(cancellation);
+                await app.StartAsync(cancellation);
             }
             catch (IOException e)
             {
                 // Kestrel reports a taken port or an address it cannot bind as an IOException.
                 return CliErrors.Report(new IOException($"--urls {parse.GetValue(urls)}: cannot listen there: {e.Message}", e));
             }
+            // Ctrl+C cancels the token: the host stops gracefully.
+            await app.WaitForShutdownAsync(cancellation);
             return 0;
         });
         return command;

@@ -12,6 +12,7 @@ public sealed class RunRepository(string storePath) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(long Run, string Method, string Target, int From), (long Counter, byte[] Bytes)> _timelines = [];
+    private readonly Dictionary<long, (long Counter, TrustSeries Series)> _trust = [];
     private RunReader? _reader;
 
     public string StorePath { get; } = Path.GetFullPath(storePath);
@@ -57,6 +58,25 @@ public sealed class RunRepository(string storePath) : IDisposable
         _timelines[key] = (counter, bytes);
         return bytes;
     });
+
+    /// <summary>
+    /// The trust view's lines, cached until the run changes. The read API has no drift-only query, so this reads the
+    /// map grids (codes included) once per change.
+    /// </summary>
+    public TrustSeries Trust(long runId) => Read(r =>
+    {
+        var counter = r.ChangeCounter(runId);
+        if (_trust.TryGetValue(runId, out var cached) && cached.Counter == counter) return cached.Series;
+        var grids = r.MapKinds(runId).Select(k => r.MapGrid(runId, k.Method, k.Target)).ToList();
+        var series = TrustAnalysis.Build(r.Snapshots(runId), grids, r.Trust(runId), r.Metric(runId, "val.accuracy"));
+        if (_trust.Count >= 16) _trust.Clear();
+        _trust[runId] = (counter, series);
+        return series;
+    });
+
+    public MetricSeries Metric(long runId, string name) => Read(r => r.Metric(runId, name));
+
+    public IReadOnlyList<FilterImage> Filters(long runId) => Read(r => r.Filters(runId));
 
     public void Dispose()
     {

@@ -55,6 +55,40 @@ public static class DataEndpoints
                 weightNorm = Grid(l => l.WeightNorm),
             }, s_json);
         }));
+        api.MapGet("/trust", (long runId, RunRepository store) => Answer(() =>
+        {
+            var trust = store.Trust(runId);
+            var loss = store.Metric(runId, "train.loss");
+            object Lines(IReadOnlyList<TrustLine> lines) => lines.Select(l => new { l.Name, Values = l.Values.Select(Finite) });
+            return Results.Json(new
+            {
+                trust.Snapshots,
+                trust.Steps,
+                drift = Lines(trust.Drift),
+                faithfulness = Lines(trust.Faithfulness),
+                marked = trust.MarkedSteps,
+                loss = new { loss.Steps, Values = loss.Values.Select(v => Finite(v)) },
+            }, s_json);
+        }));
+        api.MapGet("/filters", (long runId, RunRepository store) => Answer(() =>
+        {
+            var filters = store.Filters(runId);
+            var first = filters.FirstOrDefault();
+            // Snapshots whose filters differ in shape from the first (a changed model) are left out.
+            var same = filters.Where(f => first is not null && f.Layer == first.Layer && f.Count == first.Count && f.Channels == first.Channels
+                && f.Height == first.Height && f.Width == first.Width).ToList();
+            return Results.Json(new
+            {
+                layer = first?.Layer,
+                count = first?.Count ?? 0,
+                channels = first?.Channels ?? 0,
+                height = first?.Height ?? 0,
+                width = first?.Width ?? 0,
+                snapshots = same.Select(f => f.Snapshot),
+                steps = same.Select(f => f.Step),
+                data = same.Select(f => f.Weights.Select(v => float.IsFinite(v) ? MathF.Round(v, 5) : 0f)),
+            }, s_json);
+        }));
         api.MapGet("/class-accuracy", (long runId, RunRepository store) => Answer(() =>
         {
             var rows = store.ClassAccuracies(runId);

@@ -13,6 +13,7 @@ internal sealed class SampleStore : IDisposable
     public static readonly string[] Layers = ["features.0.weight", "features.0.bias", "features.3.weight", "classifier.weight", "classifier.bias"];
     public const int Side = 12;
     public const int StepsPerEpoch = 20;
+    public const int FilterCount = 8;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("cnnvis-dashboard-").FullName;
 
@@ -54,10 +55,12 @@ internal sealed class SampleStore : IDisposable
         {
             Maps = Enumerable.Range(0, Probes).SelectMany(p => new[]
             {
-                new MapRecord(p, "gradcam", "true", LabelOf(p), 1, Side, Side, Blob(p, sequence)),
+                new MapRecord(p, "gradcam", "true", LabelOf(p), 1, Side, Side, Blob(p, sequence), Drift(sequence), sequence == 0 ? null : 0.5),
                 new MapRecord(p, "guided-backprop", "true", LabelOf(p), 3, Side, Side, Enumerable.Range(0, 3).SelectMany(_ => Blob(p, sequence)).Select(v => v - 0.3f).ToArray()),
             }).ToList(),
             Probabilities = Enumerable.Range(0, Probes).Select(p => new ProbeProbabilities(p, Probabilities(p, sequence))).ToList(),
+            Filters = new FilterImage("features.0", FilterCount, 1, 5, 5, Enumerable.Range(0, FilterCount * 25).Select(i => (float)Math.Sin(i * 0.7 + sequence * 0.3) * (1 + sequence * 0.2f)).ToArray()),
+            Trust = [new TrustScore("gradcam", "true", "deletion-auc", 0.5 - 0.05 * sequence), new TrustScore("gradcam", "true", "pointing-game", 0.2 + 0.15 * sequence)],
             Layers = Layers.Select((layer, k) => new LayerStatistics(layer, 1 + k, sequence == 0 ? null : 0.1 / (k + 1) / (sequence + 1), 0.5 / (k + 1), -1, 1, [1, 4, 6, 4, 1])).ToList(),
         });
     }
@@ -75,6 +78,9 @@ internal sealed class SampleStore : IDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
+
+    /// <summary>Spearman correlation with the previous snapshot's map: none at the first, low at the second, then high.</summary>
+    public static double? Drift(int sequence) => sequence == 0 ? null : sequence == 1 ? 0.3 : 0.9;
 
     private static ProbeRecord Probe(int probe)
     {

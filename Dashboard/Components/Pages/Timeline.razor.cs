@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CnnVis.Dashboard.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
@@ -29,8 +28,6 @@ public partial class Timeline : RunPageBase
     private int Snapshots { get; set; }
 
     private int Probes { get; set; }
-
-    private string ClassNamesJson => JsonSerializer.Serialize(Run?.ClassNames ?? []);
 
     protected override void Load()
     {

@@ -56,9 +56,14 @@ export async function showOverview(element, url) {
     }
     const order = ["Loss", "Accuracy", "Learning rate", "Other"].filter(g => groups.has(g));
     const snapshotSteps = data.snapshots.map(s => s.step);
-    const width = Math.max(320, Math.min(element.clientWidth || 1200, 1240) / (order.length > 2 ? 2 : order.length) - 16);
+    // Side by side at 1280 pixels, all on the same step range: one time axis for every chart.
+    const perRow = Math.min(3, order.length);
+    const width = Math.max(300, Math.floor(((element.clientWidth || 1200) - 16 * (perRow - 1)) / perRow) - 10);
+    const allSteps = data.series.flatMap(s => s.steps);
+    const range = allSteps.length ? [Math.min(...allSteps), Math.max(...allSteps)] : [0, 1];
     const existing = charts.get(element);
     if (existing && existing.keys.join() === order.map(g => groups.get(g).map(s => s.name).join()).join()) {
+        existing.range = range;
         order.forEach((g, i) => existing.plots[i].setData(align(groups.get(g))));
         element.dataset.points = data.series.reduce((n, s) => n + s.values.length, 0);
         return;
@@ -79,9 +84,9 @@ export async function showOverview(element, url) {
         return new uPlot({
             title: g,
             width,
-            height: 230,
+            height: 260,
             cursor: { sync: { key: `run-${element.dataset.run}` } },
-            scales: { x: { time: false } },
+            scales: { x: { time: false, range: () => charts.get(element)?.range ?? range } },
             axes: [
                 { label: "step", stroke: "#4a5366", grid: { stroke: "#eef0f4" } },
                 { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 60, values: percent ? (u, v) => v.map(x => `${(x * 100).toFixed(0)}%`) : undefined },
@@ -100,7 +105,7 @@ export async function showOverview(element, url) {
             plugins: [snapshotLines(snapshotSteps)],
         }, align(series), box);
     });
-    charts.set(element, { keys: order.map(g => groups.get(g).map(s => s.name).join()), plots });
+    charts.set(element, { keys: order.map(g => groups.get(g).map(s => s.name).join()), plots, range });
     element.dataset.charts = plots.length;
     element.dataset.points = data.series.reduce((n, s) => n + s.values.length, 0);
 }
@@ -120,10 +125,75 @@ export async function showClassAccuracy(element, url, classNames) {
         legend: { show: false },
         scales: { x: { time: false }, y: { range: [0, 1] } },
         axes: [
-            { label: "epoch", stroke: "#4a5366", grid: { stroke: "#eef0f4" } },
+            { label: "epoch", stroke: "#4a5366", grid: { stroke: "#eef0f4" }, incrs: [1, 2, 5, 10, 20, 50] },
             { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, values: (u, v) => v.map(x => `${(x * 100).toFixed(0)}%`) },
         ],
         series: [{ label: "epoch" }, ...classNames.map((name, c) => ({ label: name, stroke: classColor(c), width: 1.5, points: { show: true, size: 4 } }))],
     }, [data.epochs, ...columns], element);
     charts.set(element, { keys: [], plots: [plot] });
+}
+
+const methodColors = ["#1b6ca8", "#d95f02", "#7570b3", "#1b9e77", "#e7298a", "#66a61e", "#a6761d", "#666666"];
+
+function markBands(steps) {
+    return {
+        hooks: {
+            drawClear: [u => {
+                const g = u.ctx;
+                g.save();
+                g.fillStyle = "rgba(215, 38, 61, 0.18)";
+                for (const step of steps) {
+                    const x = u.valToPos(step, "x", true);
+                    if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+                    g.fillRect(x - 5, u.bbox.top, 10, u.bbox.height);
+                }
+                g.restore();
+            }],
+        },
+    };
+}
+
+// Loss, explanation drift and faithfulness stacked on one step axis, the marked snapshots banded in each.
+export async function showTrust(element, url) {
+    const data = await fetchOk(url, "json");
+    charts.get(element)?.plots.forEach(p => p.destroy());
+    element.replaceChildren();
+    const steps = [...data.loss.steps, ...data.steps];
+    const range = steps.length ? [Math.min(...steps), Math.max(...steps)] : [0, 1];
+    const width = Math.max(600, (element.clientWidth || 1200) - 12);
+    const panels = [
+        { title: "Training loss", x: data.loss.steps, lines: [{ name: "train.loss", values: data.loss.values, color: "#4e79a7" }] },
+        { title: "Explanation drift (1 − Spearman vs previous snapshot)", x: data.steps, lines: data.drift.map((l, i) => ({ ...l, color: methodColors[i % methodColors.length] })), points: true },
+        { title: "Faithfulness", x: data.steps, lines: data.faithfulness.map((l, i) => ({ ...l, color: methodColors[i % methodColors.length] })), points: true },
+    ];
+    const plots = [];
+    for (const panel of panels) {
+        const box = document.createElement("div");
+        box.className = "chart";
+        element.appendChild(box);
+        if (panel.lines.length === 0 || panel.x.length === 0) {
+            box.textContent = `${panel.title}: nothing recorded yet.`;
+            box.classList.add("empty-chart");
+            continue;
+        }
+        plots.push(new uPlot({
+            title: panel.title,
+            width,
+            height: 190,
+            cursor: { sync: { key: `trust-${element.dataset.run}` } },
+            scales: { x: { time: false, range: () => range } },
+            axes: [
+                { label: "step", stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 36 },
+                { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 56 },
+            ],
+            series: [{ label: "step" }, ...panel.lines.map(l => ({
+                label: l.name, stroke: l.color, width: 1.5, spanGaps: true, points: { show: !!panel.points, size: 5 },
+                value: (u, v) => v == null ? "–" : v.toPrecision(3),
+            }))],
+            plugins: [markBands(data.marked)],
+        }, [panel.x, ...panel.lines.map(l => l.values)], box));
+    }
+    charts.set(element, { keys: [], plots, range });
+    element.dataset.charts = plots.length;
+    element.dataset.marked = data.marked.length;
 }

@@ -75,7 +75,7 @@ export async function drawCube(canvas, url, style) {
         const unstable = g.filter(i => flips(d, i) > 0).length;
         ctx.fillStyle = "#6b7487";
         ctx.font = "10px system-ui, sans-serif";
-        if (g.length > 0) ctx.fillText(`${Math.round((100 * right_) / g.length)}% · ${unstable} flip`, 12, y + 30);
+        if (g.length > 0) ctx.fillText(`${Math.round((100 * right_) / g.length)}% · ${unstable} flipped`, 12, y + 30);
         g.forEach((i, k) => {
             const x0 = labelWidth + (k % perRow) * (markW + gap);
             const y0 = y + 5 + Math.floor(k / perRow) * (cellH + gap);

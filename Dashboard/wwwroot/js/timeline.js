@@ -222,6 +222,8 @@ class TimelineView {
             });
         }
         this.canvas.dataset.cells = drawn;
+        // Where the cells are, for tests and tools: the label column, header, cell size and pitches.
+        this.canvas.dataset.geometry = [labelWidth, headerHeight, size, pitch, rowPitch].join(",");
         this.canvas.dataset.probes = d.probes;
         this.canvas.dataset.snapshots = d.columns.length;
         this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
@@ -279,11 +281,14 @@ class TimelineView {
         this.draw();
     }
 
-    // The chosen cell large, beside its neighbours in time.
+    // The chosen cell large, its neighbours in time beneath it.
     drawLarge() {
         const d = this.data, s = this.selected;
         if (!s || s.row >= d.probes || s.col >= d.columns.length) {
-            this.large.replaceChildren();
+            const hint = document.createElement("p");
+            hint.className = "large-hint";
+            hint.textContent = "Click a cell to see it large, beside its neighbours in time. ← → step through the snapshots, Esc closes.";
+            this.large.replaceChildren(hint);
             this.large.dataset.open = "false";
             return;
         }
@@ -296,37 +301,41 @@ class TimelineView {
         title.className = "large-title";
         const predicted = cell.pred >= 0 ? (names[cell.pred] ?? `class ${cell.pred}`) : "unknown";
         const verdict = cell.pred < 0 ? "" : cell.pred === label ? " (right)" : " (wrong)";
-        title.textContent = `probe ${d.ids[s.row]} · ${names[label] ?? label} · snapshot ${col.seq} (epoch ${col.epoch}, step ${col.step}) · predicted ${predicted}${verdict}` +
-            (Number.isNaN(cell.prob) ? "" : ` · p(true) = ${cell.prob.toFixed(3)}`);
-        const row = document.createElement("div");
-        row.className = "large-row";
-        const add = (c, big) => {
-            if (c < 0 || c >= d.columns.length) return;
+        const head = document.createElement("b");
+        head.textContent = `probe ${d.ids[s.row]} · ${names[label] ?? label} · snapshot ${col.seq}`;
+        head.style.color = classColor(label);
+        title.append(head, document.createElement("br"),
+            `epoch ${col.epoch}, step ${col.step} · predicted ${predicted}${verdict}` + (Number.isNaN(cell.prob) ? "" : ` · p(true) = ${cell.prob.toFixed(3)}`));
+        const figure = (c, px) => {
             const other = d.columns[c].cells[s.row];
-            const figure = document.createElement("figure");
+            const box = document.createElement("figure");
             const canvas = document.createElement("canvas");
-            const px = big ? 280 : 150;
             const g = sizeCanvas(canvas, px, px);
             g.imageSmoothingEnabled = true;
             if (other.present) g.drawImage(this.cellImage(s.row, other, range(s.row, other)), 0, 0, px, px);
             if (other.pred >= 0) {
                 g.strokeStyle = other.pred === label ? right : wrong;
-                g.lineWidth = 4;
-                g.strokeRect(2, 2, px - 4, px - 4);
+                g.lineWidth = px > 100 ? 4 : 2.5;
+                g.strokeRect(g.lineWidth / 2, g.lineWidth / 2, px - g.lineWidth, px - g.lineWidth);
             }
             const caption = document.createElement("figcaption");
-            caption.textContent = `e${d.columns[c].epoch} · step ${d.columns[c].step}` + (Number.isNaN(other.prob) ? "" : ` · ${other.prob.toFixed(2)}`);
-            figure.append(canvas, caption);
-            if (big) figure.className = "current";
-            row.appendChild(figure);
+            caption.textContent = px > 100 ? `${this.methodName()}` : `e${d.columns[c].epoch}·${d.columns[c].step}` + (Number.isNaN(other.prob) ? "" : ` ${other.prob.toFixed(2)}`);
+            box.append(canvas, caption);
+            if (px <= 100) box.addEventListener("click", () => { this.selected = { row: s.row, col: c }; this.column = c; this.draw(); });
+            return box;
         };
-        add(s.col - 2, false);
-        add(s.col - 1, false);
-        add(s.col, true);
-        add(s.col + 1, false);
-        add(s.col + 2, false);
-        this.large.replaceChildren(title, row);
+        const row = document.createElement("div");
+        row.className = "large-row";
+        for (const c of [s.col - 2, s.col - 1, s.col + 1, s.col + 2]) {
+            if (c >= 0 && c < d.columns.length) row.appendChild(figure(c, 70));
+        }
+        this.large.replaceChildren(title, figure(s.col, 300), row);
         this.large.dataset.open = "true";
+    }
+
+    methodName() {
+        const match = /method=([^&]*)&target=([^&]*)/.exec(this.url ?? "");
+        return match ? `${decodeURIComponent(match[1])} · ${decodeURIComponent(match[2])}` : "";
     }
 }
 
