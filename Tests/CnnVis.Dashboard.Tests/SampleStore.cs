@@ -16,25 +16,35 @@ internal sealed class SampleStore : IDisposable
     public const int FilterCount = 8;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("cnnvis-dashboard-").FullName;
+    private readonly int _snapshots;
+    private readonly int _epochs;
 
     public SampleStore(int probes = 6, int snapshots = 5, int epochs = 3, int validation = 45)
     {
         Path = System.IO.Path.Combine(_folder, "runs", "cnnvis.db");
         Probes = probes;
         Validation = validation;
+        (_snapshots, _epochs) = (snapshots, epochs);
+        RunId = AddRun("shapes-fashionnet");
+    }
+
+    /// <summary>Writes another finished run like the first; returns its id.</summary>
+    public long AddRun(string name)
+    {
         using var writer = RunWriter.Open(Path);
-        RunId = writer.CreateRun(new RunDescription("shapes-fashionnet", "synthetic-shapes", "fashionnet", """{"Epochs":3}""", ClassNames, epochs));
-        writer.AddProbes(RunId, Enumerable.Range(0, probes).Select(Probe).ToList());
-        for (var s = 0; s < snapshots; s++) AddSnapshot(writer, s);
+        var runId = writer.CreateRun(new RunDescription(name, "synthetic-shapes", "fashionnet", """{"Epochs":3}""", ClassNames, _epochs));
+        writer.AddProbes(runId, Enumerable.Range(0, Probes).Select(Probe).ToList());
+        for (var s = 0; s < _snapshots; s++) AddSnapshot(writer, s, runId);
         var points = new List<MetricPoint>();
-        for (var step = 1; step <= epochs * StepsPerEpoch; step++)
+        for (var step = 1; step <= _epochs * StepsPerEpoch; step++)
         {
             points.Add(new MetricPoint("train.loss", step, (step - 1) / StepsPerEpoch + 1, 1.1 * Math.Exp(-step / 25.0) + 0.05 * Math.Sin(step)));
             points.Add(new MetricPoint("lr", step, (step - 1) / StepsPerEpoch + 1, 0.01 * (1 - step / 100.0)));
         }
-        writer.AddMetrics(RunId, points);
-        for (var e = 1; e <= epochs; e++) writer.WriteEpoch(RunId, Epoch(e));
-        writer.EndRun(RunId, RunStatus.Finished, null);
+        writer.AddMetrics(runId, points);
+        for (var e = 1; e <= _epochs; e++) writer.WriteEpoch(runId, Epoch(e));
+        writer.EndRun(runId, RunStatus.Finished, null);
+        return runId;
     }
 
     public string Path { get; }
@@ -48,10 +58,10 @@ internal sealed class SampleStore : IDisposable
     public static int LabelOf(int probe) => probe % ClassNames.Length;
 
     /// <summary>A snapshot like the monitor's: step grows with the sequence number.</summary>
-    public void AddSnapshot(RunWriter writer, int sequence)
+    public void AddSnapshot(RunWriter writer, int sequence, long? runId = null)
     {
         var step = sequence * 12L;
-        writer.WriteSnapshot(RunId, new SnapshotRecord(step, (int)(step / StepsPerEpoch) + 1, sequence == 0 ? "start" : "schedule", 40)
+        writer.WriteSnapshot(runId ?? RunId, new SnapshotRecord(step, (int)(step / StepsPerEpoch) + 1, sequence == 0 ? "start" : "schedule", 40)
         {
             Maps = Enumerable.Range(0, Probes).SelectMany(p => new[]
             {

@@ -4,18 +4,10 @@ namespace CnnVis.Dashboard.Tests;
 
 /// <summary>Each view of the real app in headless chromium: it loads without a console error and shows its content.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class ViewTests(Browser browser) : IAsyncLifetime
+public sealed class ViewTests(Browser browser, SampleDashboard dashboard) : IClassFixture<SampleDashboard>
 {
-    private readonly SampleStore _store = new(probes: 6, snapshots: 5, epochs: 3, validation: 45);
-    private DashboardHost _host = default!;
-
-    public async Task InitializeAsync() => _host = await DashboardHost.StartAsync(_store.Path);
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _store.Dispose();
-    }
+    private readonly SampleStore _store = dashboard.Store;
+    private readonly DashboardHost _host = dashboard.Host;
 
     [Fact]
     public async Task RunsListShowsTheRunWithItsFacts()

@@ -15,6 +15,12 @@ public partial class Runs
     [Inject]
     private StoreWatcher Watcher { get; set; } = default!;
 
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    // The runs picked for comparison, in the order they were picked (at most two: a third replaces the oldest).
+    private List<long> Picked { get; } = [];
+
     private IReadOnlyList<RunSummary> List { get; set; } = [];
 
     private string? Problem { get; set; }
@@ -23,11 +29,14 @@ public partial class Runs
 
     protected override void OnAfterRender(bool firstRender)
     {
-        if (firstRender) _subscription = Watcher.Subscribe(() => _ = InvokeAsync(() =>
+        if (!firstRender) return;
+        _subscription = Watcher.Subscribe(() => _ = InvokeAsync(() =>
         {
             Load();
             StateHasChanged();
         }));
+        // Renders data-interactive="true": the checkboxes answer from now on (the prerendered page does not).
+        StateHasChanged();
     }
 
     private void Load()
@@ -41,6 +50,20 @@ public partial class Runs
         {
             Problem = e.Message;
         }
+    }
+
+    private void Toggle(long runId)
+    {
+        if (!Picked.Remove(runId))
+        {
+            Picked.Add(runId);
+            if (Picked.Count > 2) Picked.RemoveAt(0);
+        }
+    }
+
+    private void CompareRuns()
+    {
+        if (Picked.Count == 2) Navigation.NavigateTo($"/compare/{Picked[0]}/{Picked[1]}");
     }
 
     public void Dispose() => _subscription?.Dispose();

@@ -46,7 +46,7 @@ function snapshotLines(steps) {
     };
 }
 
-export async function showOverview(element, url) {
+export async function showOverview(element, url, chartsPerRow) {
     const data = await fetchOk(url, "json");
     const groups = new Map();
     for (const s of data.series) {
@@ -57,7 +57,7 @@ export async function showOverview(element, url) {
     const order = ["Loss", "Accuracy", "Learning rate", "Other"].filter(g => groups.has(g));
     const snapshotSteps = data.snapshots.map(s => s.step);
     // Side by side at 1280 pixels, all on the same step range: one time axis for every chart.
-    const perRow = Math.min(3, order.length);
+    const perRow = Math.max(1, Math.min(chartsPerRow ?? 3, order.length));
     const width = Math.max(300, Math.floor(((element.clientWidth || 1200) - 16 * (perRow - 1)) / perRow) - 10);
     const allSteps = data.series.flatMap(s => s.steps);
     const range = allSteps.length ? [Math.min(...allSteps), Math.max(...allSteps)] : [0, 1];
@@ -84,7 +84,7 @@ export async function showOverview(element, url) {
         return new uPlot({
             title: g,
             width,
-            height: 260,
+            height: perRow === 1 ? 200 : 260,
             cursor: { sync: { key: `run-${element.dataset.run}` } },
             scales: { x: { time: false, range: () => charts.get(element)?.range ?? range } },
             axes: [
@@ -179,7 +179,7 @@ export async function showTrust(element, url) {
         plots.push(new uPlot({
             title: panel.title,
             width,
-            height: 190,
+            height: 150,
             cursor: { sync: { key: `trust-${element.dataset.run}` } },
             scales: { x: { time: false, range: () => range } },
             axes: [
