@@ -12,7 +12,9 @@ CONFIG=Release
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages the build and the runtime need; bench adds python3-torch (the PyTorch reference).
-PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist fontconfig fonts-dejavu-core)
+# fontconfig and DejaVu fonts draw the grids' labels (SkiaSharp); nodejs/npm install the dashboard's chart library (uPlot, from npm, pinned by Dashboard/package-lock.json);
+# chromium is the browser the dashboard's tests drive.
+PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist fontconfig fonts-dejavu-core nodejs npm chromium)
 BENCH_PACKAGES=(python3-torch python3-numpy)
 
 install_missing() {
@@ -31,10 +33,15 @@ install_missing() {
 build() {
   install_missing "${PACKAGES[@]}"
   command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2; exit 1; }
+  # The dashboard's browser libraries, exactly as locked; the build copies them into Dashboard/wwwroot/lib.
+  if [ ! -f "$ROOT/Dashboard/node_modules/.package-lock.json" ] || [ "$ROOT/Dashboard/package-lock.json" -nt "$ROOT/Dashboard/node_modules/.package-lock.json" ]; then
+    say "installing the dashboard's npm packages (npm ci)"
+    (cd "$ROOT/Dashboard" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
   # Nothing to do when no source changed since the last successful build: a ready machine costs seconds.
   local stamp="$ROOT/Cli/bin/$CONFIG/.cnnvis-build-stamp"
-  if [ -f "$stamp" ] && [ -z "$(find "$ROOT" \( -path '*/bin' -o -path '*/obj' -o -path '*/build' -o -path '*/.git' -o -path '*/runs' -o -path '*/out' \) -prune -o \
-        -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.sln' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' -o -name '*.razor' -o -name '*.css' -o -name '*.js' \) \
+  if [ -f "$stamp" ] && [ -z "$(find "$ROOT" \( -path '*/bin' -o -path '*/obj' -o -path '*/build' -o -path '*/.git' -o -path '*/runs' -o -path '*/out' -o -path '*/node_modules' -o -path '*/artifacts' \) -prune -o \
+        -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.sln' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' -o -name 'package-lock.json' -o -name '*.razor' -o -name '*.css' -o -name '*.js' \) \
         -newer "$stamp" -print -quit)" ]; then
     return 0
   fi

@@ -19,6 +19,7 @@ public static class CnnVisCommand
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(InfoCommand.Build());
         root.Subcommands.Add(RunsCommand.Build());
+        root.Subcommands.Add(ServeCommand.Build());
         return root;
     }
 

@@ -1,44 +1,64 @@
-using System.Net;
-using System.Text;
-using CnnVis.Training.Loop;
+using CnnVis.Dashboard.Components;
+using CnnVis.Dashboard.Data;
+using CnnVis.Dashboard.Endpoints;
+using CnnVis.Dashboard.Security;
 
 namespace CnnVis.Dashboard;
 
 /// <summary>
-/// Builds the dashboard host, bound to 127.0.0.1 unless told otherwise (--urls), over a folder of runs.
-/// For now it lists the runs and their checkpoints; the Blazor views come with the monitor's run store.
+/// Builds the dashboard host over a run store: bound to 127.0.0.1 unless told otherwise (--urls); any other address
+/// needs the access token (--token, or one generated and printed). Tests start the real app on 127.0.0.1:0.
 /// </summary>
 public static class DashboardApp
 {
-    /// <summary>Where the dashboard listens when no --urls is given: loopback only.</summary>
     public const string DefaultUrls = "http://127.0.0.1:5080";
+    public const string DefaultStore = "runs/cnnvis.db";
 
-    public static WebApplication Build(string[] args, string? runsDirectory = null)
+    /// <param name="args">Host arguments: --urls, --token, --store, --poll-ms (how often live pages look for new data).</param>
+    /// <param name="storePath">The store to serve; overrides --store.</param>
+    public static WebApplication Build(string[] args, string? storePath = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrls);
-        var runs = Path.GetFullPath(runsDirectory ?? builder.Configuration["runs"] ?? "runs");
+        // The app's own name, so its static web assets (Blazor's script, wwwroot) are found when another program
+        // (the CLI, a test) hosts it.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(DashboardApp).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        var urls = builder.Configuration["urls"];
+        if (string.IsNullOrEmpty(urls))
+        {
+            urls = DefaultUrls;
+            builder.WebHost.UseUrls(urls);
+        }
+        builder.WebHost.UseStaticWebAssets();
+        var access = DashboardAccess.For(urls.Split(';', StringSplitOptions.RemoveEmptyEntries), builder.Configuration["token"]);
+        var store = storePath ?? builder.Configuration["store"] ?? DefaultStore;
+        var poll = TimeSpan.FromMilliseconds(int.TryParse(builder.Configuration["poll-ms"], out var ms) && ms > 0 ? ms : 1000);
+
+        builder.Services.AddSingleton(access);
+        builder.Services.AddSingleton(_ => new RunRepository(store));
+        builder.Services.AddSingleton(sp => new StoreWatcher(sp.GetRequiredService<RunRepository>(), poll, sp.GetRequiredService<ILogger<StoreWatcher>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreWatcher>());
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
         var app = builder.Build();
-        app.MapGet("/", () => Results.Content(RunsPage(runs), "text/html; charset=utf-8"));
+        app.UseMiddleware<AccessTokenMiddleware>();
+        app.UseExceptionHandler("/error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        DataEndpoints.Map(app);
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.Lifetime.ApplicationStarted.Register(() => PrintAddresses(app, access));
         return app;
     }
 
-    private static string RunsPage(string runs)
+    // The URL to open, with the token when one is needed (a generated one is shown nowhere else).
+    private static void PrintAddresses(WebApplication app, DashboardAccess access)
     {
-        var html = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>CnnVis runs</title></head><body><h1>CnnVis runs</h1>");
-        html.Append(CultureInfoFree($"<p>Folder: {WebUtility.HtmlEncode(runs)}</p><ul>"));
-        if (Directory.Exists(runs))
-        {
-            foreach (var dir in Directory.GetDirectories(runs).OrderBy(d => d, StringComparer.Ordinal))
-            {
-                var latest = Checkpoint.FindLatest(dir);
-                var text = latest is null ? "no checkpoint yet" : $"{latest.Options.Model} on {latest.Options.Dataset}, epoch {latest.Epoch}, step {latest.Step}";
-                html.Append(CultureInfoFree($"<li><b>{WebUtility.HtmlEncode(Path.GetFileName(dir))}</b>: {WebUtility.HtmlEncode(text)}</li>"));
-            }
-        }
-        html.Append("</ul></body></html>");
-        return html.ToString();
+        foreach (var address in app.Urls)
+            Console.WriteLine(access.TokenRequired ? $"CnnVis dashboard: {address}/?token={access.Token}" : $"CnnVis dashboard: {address}/");
     }
-
-    private static string CultureInfoFree(FormattableString s) => FormattableString.Invariant(s);
 }

@@ -1,0 +1,92 @@
+using CnnVis.Dashboard.Components.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace CnnVis.Dashboard.Components.Pages;
+
+/// <summary>
+/// Probes as rows, snapshots as columns, each cell the chosen method's map over its probe: drawn on a canvas by
+/// wwwroot/js/timeline.js from one binary request per (run, method, target); new snapshots are fetched alone.
+/// </summary>
+public partial class Timeline : RunPageBase
+{
+    private ElementReference _canvas;
+    private ElementReference _large;
+    private IJSObjectReference? _module;
+    private IJSObjectReference? _view;
+
+    private IReadOnlyList<(string Method, string Target)> Kinds { get; set; } = [];
+
+    private string Kind { get; set; } = "";
+
+    private string Colormap { get; set; } = "inferno";
+
+    private string Normalisation { get; set; } = "map";
+
+    private int Opacity { get; set; } = 65;
+
+    private int Snapshots { get; set; }
+
+    private int Probes { get; set; }
+
+    protected override void Load()
+    {
+        Kinds = Store.MapKinds(RunId);
+        Snapshots = Store.Snapshots(RunId).Count;
+        Probes = Store.Probes(RunId).Count;
+        if (!Kinds.Any(k => $"{k.Method}|{k.Target}" == Kind) && Kinds.Count > 0)
+        {
+            // Grad-CAM on the true class is the view people come for; otherwise the first kind.
+            var preferred = Kinds.FirstOrDefault(k => k.Method == "gradcam" && k.Target == "true");
+            var (method, target) = preferred.Method is null ? Kinds[0] : preferred;
+            Kind = $"{method}|{target}";
+        }
+    }
+
+    protected override bool ReadyToStart => Kinds.Count > 0;
+
+    protected override async Task OnFirstRenderAsync()
+    {
+        _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/timeline.js");
+        _view = await _module.InvokeAsync<IJSObjectReference>("createTimeline", _canvas, _large, Style());
+        await ReloadAsync();
+    }
+
+    protected override async Task OnStoreChangedAsync()
+    {
+        if (_view is not null) await _view.InvokeVoidAsync("update");
+    }
+
+    private async Task ReloadAsync()
+    {
+        if (_view is null) return;
+        var parts = Kind.Split('|', 2);
+        var url = $"/api/runs/{RunId}/timeline?method={Uri.EscapeDataString(parts[0])}&target={Uri.EscapeDataString(parts[1])}";
+        await _view.InvokeVoidAsync("load", url);
+    }
+
+    private async Task RestyleAsync()
+    {
+        if (_view is not null) await _view.InvokeVoidAsync("restyle", Style());
+    }
+
+    private object Style() => new { colormap = Colormap, normalisation = Normalisation, opacity = Opacity / 100.0, classNames = Run?.ClassNames ?? [] };
+
+    protected override void Dispose(bool disposing)
+    {
+        if (_view is not null) _ = DisposeViewAsync(_view);
+    }
+
+    private static async Task DisposeViewAsync(IJSObjectReference view)
+    {
+        try
+        {
+            await view.InvokeVoidAsync("dispose");
+            await view.DisposeAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser left: nothing to clean up there.
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using CnnVis.Dashboard.Data;
+using CnnVis.Monitor.Store;
+
+namespace CnnVis.Dashboard.Endpoints;
+
+/// <summary>
+/// The compact data the canvas views and charts fetch: one request per view, never one per cell. Run ids are
+/// numbers (route constraint), method and target must be ones the run has; nothing a client sends names a file.
+/// </summary>
+public static class DataEndpoints
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/runs/{runId:long}");
+        api.MapGet("/timeline", (long runId, string method, string target, int? from, RunRepository store) => Answer(() =>
+        {
+            if (!store.MapKinds(runId).Contains((method, target)))
+                return Results.NotFound($"run {runId} has no {method} maps for target '{target}'");
+            return Results.Bytes(store.Timeline(runId, method, target, from ?? 0), "application/octet-stream");
+        }));
+        api.MapGet("/cube", (long runId, RunRepository store) => Answer(() =>
+            Results.Bytes(CubeEncoder.Encode(store.Cube(runId), store.Run(runId).ClassNames.Count), "application/octet-stream")));
+        api.MapGet("/metrics", (long runId, RunRepository store) => Answer(() =>
+        {
+            var series = store.Metrics(runId).Select(m => new { m.Name, m.Steps, m.Epochs, Values = m.Values.Select(v => Finite(v)) });
+            var snapshots = store.Snapshots(runId).Select(s => new { s.Sequence, s.Step, s.Epoch });
+            return Results.Json(new { series, snapshots }, s_json);
+        }));
+        api.MapGet("/layers", (long runId, RunRepository store) => Answer(() =>
+        {
+            var stats = store.LayerStatistics(runId);
+            var layers = stats.Select(l => l.Layer).Distinct().ToList();
+            var snapshots = stats.Select(l => (l.Snapshot, l.Step)).Distinct().OrderBy(x => x.Snapshot).ToList();
+            double?[][] Grid(Func<LayerStatistics, double?> pick)
+            {
+                var cells = layers.Select(_ => new double?[snapshots.Count]).ToArray();
+                var column = snapshots.Select((x, k) => (x.Snapshot, k)).ToDictionary(x => x.Snapshot, x => x.k);
+                var row = layers.Select((x, k) => (x, k)).ToDictionary(x => x.x, x => x.k);
+                foreach (var l in stats) cells[row[l.Layer]][column[l.Snapshot]] = Finite(pick(l));
+                return cells;
+            }
+            return Results.Json(new
+            {
+                layers,
+                snapshots = snapshots.Select(x => x.Snapshot),
+                steps = snapshots.Select(x => x.Step),
+                updateRatio = Grid(l => l.UpdateRatio),
+                gradientNorm = Grid(l => l.GradientNorm),
+                weightNorm = Grid(l => l.WeightNorm),
+            }, s_json);
+        }));
+        api.MapGet("/trust", (long runId, RunRepository store) => Answer(() =>
+        {
+            var trust = store.Trust(runId);
+            var loss = store.Metric(runId, "train.loss");
+            object Lines(IReadOnlyList<TrustLine> lines) => lines.Select(l => new { l.Name, Values = l.Values.Select(Finite) });
+            return Results.Json(new
+            {
+                trust.Snapshots,
+                trust.Steps,
+                drift = Lines(trust.Drift),
+                faithfulness = Lines(trust.Faithfulness),
+                marked = trust.MarkedSteps,
+                loss = new { loss.Steps, Values = loss.Values.Select(v => Finite(v)) },
+            }, s_json);
+        }));
+        api.MapGet("/filters", (long runId, RunRepository store) => Answer(() =>
+        {
+            var filters = store.Filters(runId);
+            var first = filters.FirstOrDefault();
+            // Snapshots whose filters differ in shape from the first (a changed model) are left out.
+            var same = filters.Where(f => first is not null && f.Layer == first.Layer && f.Count == first.Count && f.Channels == first.Channels
+                && f.Height == first.Height && f.Width == first.Width).ToList();
+            return Results.Json(new
+            {
+                layer = first?.Layer,
+                count = first?.Count ?? 0,
+                channels = first?.Channels ?? 0,
+                height = first?.Height ?? 0,
+                width = first?.Width ?? 0,
+                snapshots = same.Select(f => f.Snapshot),
+                steps = same.Select(f => f.Step),
+                data = same.Select(f => f.Weights.Select(v => float.IsFinite(v) ? MathF.Round(v, 5) : 0f)),
+            }, s_json);
+        }));
+        api.MapGet("/class-accuracy", (long runId, RunRepository store) => Answer(() =>
+        {
+            var rows = store.ClassAccuracies(runId);
+            return Results.Json(new { epochs = rows.Select(r => r.Epoch), accuracies = rows.Select(r => r.Accuracies.Select(a => Finite(a))) }, s_json);
+        }));
+    }
+
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+
+    private static IResult Answer(Func<IResult> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (RunNotFoundException e)
+        {
+            return Results.NotFound(e.Message);
+        }
+        catch (RunStoreException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}

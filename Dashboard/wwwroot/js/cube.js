@@ -1,0 +1,98 @@
+// The validation cube: one mark per validation image, each a strip of its epochs left to right, grouped by class,
+// images whose prediction flips first. Data layout: CubeEncoder.cs.
+import { classColor, colormap, fetchOk, right, sizeCanvas, wrong } from "./colors.js";
+
+const cache = new WeakMap();
+const labelWidth = 130;
+
+function parse(buffer) {
+    const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
+    if (magic !== "CVC1") throw new Error(`cube data starts with '${magic}', not CVC1`);
+    const [e, n, k] = new Int32Array(buffer, 4, 3);
+    let o = 16;
+    const epochs = new Int32Array(buffer, o, e); o += 4 * e;
+    const labels = new Int32Array(buffer, o, n); o += 4 * n;
+    const indices = new Int32Array(buffer, o, n); o += 4 * n;
+    const prob = new Float32Array(buffer, o, e * n); o += 4 * e * n;
+    const pred = new Uint8Array(buffer, o, e * n);
+    return { e, n, k, epochs, labels, indices, prob, pred };
+}
+
+function flips(d, i) {
+    let count = 0, last = -1;
+    for (let t = 0; t < d.e; t++) {
+        const p = d.pred[t * d.n + i];
+        if (p === 255) continue;
+        if (last >= 0 && p !== last) count++;
+        last = p;
+    }
+    return count;
+}
+
+export async function drawCube(canvas, url, style) {
+    if (url) cache.set(canvas, parse(await fetchOk(url, "binary")));
+    const d = cache.get(canvas);
+    if (!d) return;
+    const names = style.classNames ?? [];
+    const classes = Math.max(d.k, ...Array.from(d.labels, l => l + 1));
+    const groups = Array.from({ length: classes }, () => []);
+    for (let i = 0; i < d.n; i++) groups[d.labels[i]]?.push(i);
+    const last = d.e - 1;
+    for (const g of groups) {
+        // Unstable images first, then the least confident at the last epoch.
+        g.sort((a, b) => flips(d, b) - flips(d, a) || d.prob[last * d.n + a] - d.prob[last * d.n + b]);
+    }
+
+    const avail = Math.max(300, (canvas.parentElement?.clientWidth ?? 900) - labelWidth - 12);
+    let cellW = 1, cellH = 6;
+    for (const w of [8, 6, 5, 4, 3, 2, 1]) {
+        const h = Math.max(6, Math.min(14, w * 2));
+        const perRow = Math.max(1, Math.floor(avail / (w * d.e + 3)));
+        const rows = groups.reduce((s, g) => s + Math.max(1, Math.ceil(g.length / perRow)), 0);
+        if (rows * (h + 3) + classes * 14 <= 1100 || w === 1) { cellW = w; cellH = h; break; }
+    }
+    const markW = cellW * Math.max(1, d.e), gap = 3;
+    const perRow = Math.max(1, Math.floor(avail / (markW + gap)));
+    const bandHeights = groups.map(g => Math.max(34, Math.ceil(g.length / perRow) * (cellH + gap) + 10));
+    const height = bandHeights.reduce((a, b) => a + b, 0) + 4;
+    const width = labelWidth + Math.min(perRow, Math.max(...groups.map(g => g.length), 1)) * (markW + gap) + 12;
+    const ctx = sizeCanvas(canvas, width, height);
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, height);
+    const table = colormap("viridis");
+    let y = 2, marks = 0;
+    groups.forEach((g, c) => {
+        const band = bandHeights[c];
+        if (c % 2 === 1) {
+            ctx.fillStyle = "#f6f7f9";
+            ctx.fillRect(0, y, width, band);
+        }
+        ctx.fillStyle = classColor(c);
+        ctx.fillRect(0, y + 4, 5, band - 8);
+        ctx.font = "600 12px system-ui, sans-serif";
+        ctx.fillText(names[c] ?? `class ${c}`, 12, y + 17);
+        const right_ = g.filter(i => d.pred[last * d.n + i] === c).length;
+        const unstable = g.filter(i => flips(d, i) > 0).length;
+        ctx.fillStyle = "#6b7487";
+        ctx.font = "10px system-ui, sans-serif";
+        if (g.length > 0) ctx.fillText(`${Math.round((100 * right_) / g.length)}% · ${unstable} flipped`, 12, y + 30);
+        g.forEach((i, k) => {
+            const x0 = labelWidth + (k % perRow) * (markW + gap);
+            const y0 = y + 5 + Math.floor(k / perRow) * (cellH + gap);
+            for (let t = 0; t < d.e; t++) {
+                const p = d.pred[t * d.n + i], q = d.prob[t * d.n + i];
+                if (p === 255) ctx.fillStyle = "#e3e6ee";
+                else if (style.colouring === "probability" && !Number.isNaN(q)) {
+                    const j = Math.round(Math.min(1, Math.max(0, q)) * 255) * 3;
+                    ctx.fillStyle = `rgb(${table[j]},${table[j + 1]},${table[j + 2]})`;
+                } else ctx.fillStyle = p === c ? right : wrong;
+                ctx.fillRect(x0 + t * cellW, y0, cellW, cellH);
+            }
+            marks++;
+        });
+        y += band;
+    });
+    canvas.dataset.marks = marks;
+    canvas.dataset.epochs = d.e;
+    canvas.dataset.images = d.n;
+}

@@ -1,0 +1,97 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using CnnVis.Monitor.Store;
+
+namespace CnnVis.Dashboard.Tests;
+
+/// <summary>The compact data behind the canvases: what the store holds, in the documented layout, and only what is new.</summary>
+public sealed class EndpointTests : IAsyncLifetime
+{
+    private readonly SampleStore _store = new(probes: 4, snapshots: 5, epochs: 2, validation: 9);
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private DashboardHost _host = default!;
+
+    public async Task InitializeAsync() => _host = await DashboardHost.StartAsync(_store.Path);
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _http.Dispose();
+        _store.Dispose();
+    }
+
+    [Fact]
+    public async Task TimelineBytesCarryTheStoredCodesPredictionsAndProbes()
+    {
+        var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/timeline?method=gradcam&target=true");
+        var header = Header(bytes);
+        Assert.Equal("CVT1", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
+        Assert.Equal([0, 5, 4, SampleStore.Side, SampleStore.Side, 1, SampleStore.Side, SampleStore.Side, 3], header);
+        var (s, p, cells) = (5, 4, 20);
+        var at = 40 + 3 * 4 * s;
+        var offsets = Floats(bytes, at, cells);
+        var scales = Floats(bytes, at + 4 * cells, cells);
+        var truth = Floats(bytes, at + 8 * cells, cells);
+        var predicted = bytes.AsSpan(at + 12 * cells, cells).ToArray();
+        var present = bytes.AsSpan(at + 13 * cells, cells).ToArray();
+        var codesAt = at + 14 * cells + 8 * p;
+        Assert.All(present, x => Assert.Equal(1, x));
+
+        using var reader = RunReader.Open(_store.Path);
+        var stored = reader.Map(_store.RunId, 3, 2, "gradcam", "true")!;
+        var cell = 3 * p + 2;
+        Assert.Equal(stored.Offset, offsets[cell], 1e-6);
+        Assert.Equal(stored.Scale, scales[cell], 1e-9);
+        var plane = SampleStore.Side * SampleStore.Side;
+        for (var i = 0; i < plane; i++) Assert.Equal(stored.Codes[i], BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(codesAt + 2 * (cell * plane + i))));
+        // Probe 2 is right from snapshot 2 on (true class at 0.8), probe 1 never.
+        Assert.Equal(SampleStore.LabelOf(2), predicted[cell]);
+        Assert.Equal(0.8f, truth[cell]);
+        Assert.Equal((SampleStore.LabelOf(1) + 1) % 3, predicted[3 * p + 1]);
+        Assert.Equal(0.2f, truth[3 * p + 1]);
+        // The probe images come once, at the end.
+        Assert.Equal(codesAt + 2 * cells * plane + p * plane, bytes.Length);
+        Assert.Equal(reader.Probes(_store.RunId)[3].Image, bytes[^plane..]);
+    }
+
+    [Fact]
+    public async Task AskingFromASnapshotSendsOnlyTheNewOnesWithoutTheImages()
+    {
+        var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/timeline?method=guided-backprop&target=true&from=3");
+        Assert.Equal([3, 2, 4], Header(bytes)[..3]);
+        var (s, cells, plane) = (2, 8, SampleStore.Side * SampleStore.Side);
+        Assert.Equal([3, 4], Ints(bytes, 40, s));
+        Assert.Equal(40 + 12 * s + 14 * cells + 8 * 4 + 2 * cells * plane, bytes.Length);
+    }
+
+    [Fact]
+    public async Task CubeBytesHoldEveryImageAtEveryEpoch()
+    {
+        var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/cube");
+        Assert.Equal("CVC1", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
+        Assert.Equal([2, 9, 3], Ints(bytes, 4, 3));
+        Assert.Equal([1, 2], Ints(bytes, 16, 2));
+        Assert.Equal(Enumerable.Range(0, 9).Select(i => i % 3).ToArray(), Ints(bytes, 24, 9));
+        Assert.Equal(24 + 8 * 9 + 4 * 18 + 18, bytes.Length);
+    }
+
+    [Fact]
+    public async Task LayersComeAsOneRowPerParameter()
+    {
+        using var json = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/layers"));
+        Assert.Equal(SampleStore.Layers, json.RootElement.GetProperty("layers").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        var ratio = json.RootElement.GetProperty("updateRatio");
+        Assert.Equal(SampleStore.Layers.Length, ratio.GetArrayLength());
+        // No update ratio at the first snapshot (nothing to compare with); then 0.1 / (layer + 1) / (snapshot + 1).
+        Assert.Equal(JsonValueKind.Null, ratio[0][0].ValueKind);
+        Assert.Equal(0.1 / 2 / 3, ratio[1][2].GetDouble(), 1e-12);
+    }
+
+    private static int[] Header(byte[] bytes) => Ints(bytes, 4, 9);
+
+    private static int[] Ints(byte[] bytes, int at, int count) =>
+        Enumerable.Range(0, count).Select(i => BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at + 4 * i))).ToArray();
+
+    private static float[] Floats(byte[] bytes, int at, int count) =>
+        Enumerable.Range(0, count).Select(i => BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(at + 4 * i))).ToArray();
+}
