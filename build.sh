@@ -14,7 +14,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # Debian packages the build and the runtime need; bench adds python3-torch (the PyTorch reference).
 # fontconfig and DejaVu fonts draw the grids' labels (SkiaSharp); nodejs/npm install the dashboard's chart library (uPlot, from npm, pinned by Dashboard/package-lock.json);
 # chromium is the browser the dashboard's tests drive.
-PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist fontconfig fonts-dejavu-core nodejs npm chromium)
+PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist fontconfig fonts-dejavu-core chromium)
 BENCH_PACKAGES=(python3-torch python3-numpy)
 
 install_missing() {
@@ -32,6 +32,8 @@ install_missing() {
 
 build() {
   install_missing "${PACKAGES[@]}"
+  # Node.js may come from elsewhere with npm built in (a nodejs package that bundles npm conflicts with Debian's npm).
+  command -v npm >/dev/null || install_missing nodejs npm
   command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2; exit 1; }
   # The dashboard's browser libraries, exactly as locked; the build copies them into Dashboard/wwwroot/lib.
   if [ ! -f "$ROOT/Dashboard/node_modules/.package-lock.json" ] || [ "$ROOT/Dashboard/package-lock.json" -nt "$ROOT/Dashboard/node_modules/.package-lock.json" ]; then
