@@ -49,7 +49,7 @@ public static class DemoCommand
             {
                 monitor = TrainingMonitor.Open(parse.GetValue(store)!, new MonitorOptions());
             }
-            catch (Exception e) when (MonitorFlags.IsStoreError(e) || CliErrors.IsUserError(e))
+            catch (Exception e) when (CliErrors.IsUserError(e))
             {
                 return Task.FromResult(CliErrors.Report(e));
             }

@@ -92,7 +92,7 @@ public sealed class MonitorFlags
         {
             monitor = flags.Create(parse);
         }
-        catch (Exception e) when (IsStoreError(e) || CliErrors.IsUserError(e))
+        catch (Exception e) when (CliErrors.IsUserError(e))
         {
             return CliErrors.Report(e);
         }
@@ -114,7 +114,4 @@ public sealed class MonitorFlags
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"monitor: {r.Snapshots} snapshots ({r.Skipped} skipped over budget), median {r.SnapshotMillisecondsMedian:F0} ms each, {r.MonitorSeconds:F1} s of {r.WallSeconds:F1} s wall time ({100 * r.Share:F1}%)"));
     }
-
-    /// <summary>Whether <paramref name="e"/> is a store error to report as one red line.</summary>
-    public static bool IsStoreError(Exception e) => e is RunStoreException;
 }

@@ -33,7 +33,7 @@ public static class RunsCommand
         {
             return action();
         }
-        catch (Exception e) when (e is RunStoreException || CliErrors.IsUserError(e))
+        catch (Exception e) when (CliErrors.IsUserError(e))
         {
             return CliErrors.Report(e);
         }

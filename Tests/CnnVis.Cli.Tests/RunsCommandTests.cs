@@ -40,7 +40,7 @@ public sealed class RunsCommandTests : IDisposable
 
         (code, output) = Run(_dir, "runs", "show", "1", "--store", Store);
         Assert.True(code == 0, output);
-        Assert.Contains("run 1: synthetic-shapes-fashionnet — finished: trained 1 epochs (2 steps)", output);
+        Assert.Contains("run 1: synthetic-shapes-fashionnet — finished: trained 1 epoch (2 steps)", output);
         Assert.Contains("snapshots: 3 taken", output);
         Assert.Contains("maps: gradcam/true, saliency/true", output);
         Assert.Contains("checkpoint epoch 1 step 2: " + Path.Combine(run, "checkpoints", "epoch-0001"), output);
