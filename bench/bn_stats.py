@@ -11,7 +11,7 @@
         Trains epoch EPOCH+1 in PyTorch's eager loop from the run's epoch-EPOCH checkpoint (weights, running
         statistics and Adam state), on CnnVis's own batches (its shuffle, reimplemented below), then prints how far
         CnnVis's epoch-(EPOCH+1) checkpoint is from the PyTorch result, per tensor, and the gap of both. Run it with and
-        without --channels-last: the two PyTorch layouts differ from each other by as much as chaos allows after a
+        without --channels-last (and --save PATH, to compare the two states): the two PyTorch layouts differ from each other by as much as chaos allows after a
         whole epoch of Adam steps, which is the scale against which CnnVis's difference is read.
 
 Only Adam runs (the trainer's default) without augmentation or a schedule are replayed. A replay of a 60,000-image
@@ -139,6 +139,8 @@ def replay(args):
         F.cross_entropy(model(images), y[idx]).backward()
         optimizer.step()
     ours = {k: v.contiguous() for k, v in model.state_dict().items()}
+    if args.save:
+        torch.save(ours, args.save)
     theirs = torch.load(checkpoint(args.run, args.epoch + 1))
     layout = "channels-last" if args.channels_last else "default layout"
     print(f"epoch {args.epoch + 1} of {args.run} replayed in PyTorch ({layout}); max |CnnVis - PyTorch| per tensor:")
@@ -160,6 +162,7 @@ def main():
     r.add_argument("run")
     r.add_argument("epoch", type=int)
     r.add_argument("--channels-last", action="store_true")
+    r.add_argument("--save", help="also save PyTorch's state_dict after the replayed epoch here (to compare two replays)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     {"gap": gap, "replay": replay}[args.command](args)
