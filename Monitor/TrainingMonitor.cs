@@ -94,6 +94,24 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
     }
 
     /// <summary>
+    /// Starts recording a run of your own training loop: <paramref name="model"/> (a <see cref="Module"/> that
+    /// implements <see cref="IExplainableModel"/>), probes from <paramref name="validation"/>, the run named
+    /// <paramref name="name"/> in the store with the model's type and the dataset's name. Takes the snapshot of the
+    /// untrained model. Then call <see cref="AfterStep"/> after every optimizer step, <see cref="AfterEvaluation"/>
+    /// after every validation pass, and <see cref="EndRun"/> at the end. Returns the run's id in the store.
+    /// </summary>
+    /// <param name="epochs">Epochs you plan to train (shown beside those done).</param>
+    /// <param name="batchesPerEpoch">Steps per epoch, for the log-spaced schedule (0 if unknown).</param>
+    public long BeginRun(Module model, ImageDataset validation, string name, int epochs, int batchesPerEpoch = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return BeginRun(model, validation, new RunDescription(name, validation.Name, model.GetType().FullName ?? model.GetName(), "{}", validation.ClassNames.ToArray(), epochs),
+            batchesPerEpoch);
+    }
+
+    /// <summary>
     /// Starts recording a run of <paramref name="model"/> (a <see cref="Module"/> that implements
     /// <see cref="IExplainableModel"/>) with probes from <paramref name="validation"/>, and takes the snapshot of the
     /// model as it is now (untrained: the randomisation baseline). Returns the run's id in the store.

@@ -110,6 +110,11 @@ public static class ExplainCommand
         // What the checkpoint says about itself, when it says anything.
         var meta = File.Exists(r.Checkpoint) ? null : Checkpoint.FindLatest(r.Checkpoint)
             ?? throw new ArgumentException($"--checkpoint {r.Checkpoint}: no such file, and no checkpoint folder there");
+        if (meta?.ModelType is { } userModel && r.Model is null)
+        {
+            throw new ArgumentException(
+                $"--checkpoint {r.Checkpoint}: the checkpoint is of a user-defined model, {userModel}, which the CLI cannot build; explain it in code (Checkpoint.LoadModel into a {userModel})");
+        }
         var weights = meta?.Directory ?? r.Checkpoint;
         var datasetName = r.Dataset ?? meta?.Options.Dataset ?? "fashion-mnist";
         // Dataset images are read only to explain them; an image file needs only the dataset's size, normalisation and classes.

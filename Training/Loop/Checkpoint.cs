@@ -23,6 +23,11 @@ public sealed record Checkpoint
     public required bool EndOfEpoch { get; init; }
     public required TrainingOptions Options { get; init; }
     public required string[] ClassNames { get; init; }
+    /// <summary>
+    /// The full type name of a user-defined model (one given to <see cref="Trainer.Model"/>), or null for a zoo
+    /// model, which <see cref="TrainingOptions.Model"/> names. Such a checkpoint loads only into that type.
+    /// </summary>
+    public string? ModelType { get; init; }
     public DateTime CreatedUtc { get; init; } = DateTime.UtcNow;
 
     [JsonIgnore]
@@ -183,9 +188,25 @@ public sealed record Checkpoint
         }
     }
 
+    /// <summary>
+    /// Loads this checkpoint's weights into <paramref name="model"/>, which must be of the type the checkpoint was
+    /// saved from when that was a user-defined one (<see cref="ModelType"/>); throws <see cref="InvalidOperationException"/>
+    /// naming both types otherwise.
+    /// </summary>
+    public void LoadModel(Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (ModelType is not null && model.GetType().FullName != ModelType)
+        {
+            throw new InvalidOperationException(
+                $"{Directory}: the checkpoint is of the user-defined model {ModelType} and loads only into one, not into {model.GetType().FullName}");
+        }
+        LoadWeights(Directory, model);
+    }
+
     internal void LoadInto(Module model, Optimizer optimizer)
     {
-        LoadWeights(Directory, model);
+        LoadModel(model);
         var state = torch.load(Path.Combine(Directory, OptimizerFile));
         try
         {

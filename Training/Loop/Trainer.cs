@@ -10,10 +10,20 @@ namespace CnnVis.Training.Loop;
 /// The training loop: epochs of optimizer steps, a validation pass and a checkpoint after each epoch,
 /// callbacks at every stage. Deterministic on CPU for a seed and a thread count; resumable.
 /// </summary>
+/// <remarks>
+/// Two ways in. By name: <see cref="TrainingOptions.Model"/> and <see cref="TrainingOptions.Dataset"/> pick a zoo
+/// model and a known dataset (what the CLI does). By instance: set <see cref="Model"/> to your own module and
+/// <see cref="TrainData"/> / <see cref="ValidationData"/> to your own datasets; the options' names are then ignored
+/// and the run records the instances' names instead.
+/// <code>
+/// var outcome = new Trainer(options, monitor) { Model = new MyCnn(), TrainData = train, ValidationData = validation }.Run();
+/// </code>
+/// </remarks>
 public sealed class Trainer
 {
     private readonly TrainingOptions _options;
     private readonly IReadOnlyList<TrainingCallback> _callbacks;
+    private readonly Module? _model;
 
     public Trainer(TrainingOptions options, params TrainingCallback[] callbacks)
     {
@@ -23,11 +33,35 @@ public sealed class Trainer
         _callbacks = callbacks;
     }
 
-    /// <summary>Data for a run: the dataset's train split (optionally limited) and its test split for validation.</summary>
-    public static (ImageDataset train, ImageDataset validation) OpenData(TrainingOptions options)
+    /// <summary>
+    /// The model to train instead of the zoo's <see cref="TrainingOptions.Model"/>: any <see cref="Module"/> that
+    /// implements <see cref="IExplainableModel"/> (names its explanation layer). It is trained in place and stays
+    /// the caller's to dispose. Checkpoints record its type (<see cref="Checkpoint.ModelType"/>), and a run of it
+    /// resumes only into a model of the same type.
+    /// </summary>
+    public Module? Model
     {
-        var train = Datasets.Create(options.Dataset, train: true, seed: options.Seed);
-        var validation = Datasets.Create(options.Dataset, train: false, seed: options.Seed);
+        get => _model;
+        init
+        {
+            if (value is not null && value is not IExplainableModel)
+                throw new ArgumentException($"{value.GetType().FullName} cannot be trained here: it does not implement IExplainableModel (which names its explanation layer)", nameof(Model));
+            _model = value;
+        }
+    }
+
+    /// <summary>Training images to use instead of <see cref="TrainingOptions.Dataset"/>'s train split; give <see cref="ValidationData"/> with it.</summary>
+    public ImageDataset? TrainData { get; init; }
+
+    /// <summary>Validation images to use instead of <see cref="TrainingOptions.Dataset"/>'s test split; give <see cref="TrainData"/> with it.</summary>
+    public ImageDataset? ValidationData { get; init; }
+
+    /// <summary>Data for a run: the dataset's train split (optionally limited) and its test split for validation.</summary>
+    public static (ImageDataset train, ImageDataset validation) OpenData(TrainingOptions options) =>
+        Limit(options, Datasets.Create(options.Dataset, train: true, seed: options.Seed), Datasets.Create(options.Dataset, train: false, seed: options.Seed));
+
+    private static (ImageDataset train, ImageDataset validation) Limit(TrainingOptions options, ImageDataset train, ImageDataset validation)
+    {
         if (options.TrainLimit > 0 && options.TrainLimit < train.Count) train = new Subset(train, Enumerable.Range(0, options.TrainLimit).ToArray());
         if (options.ValidationLimit > 0 && options.ValidationLimit < validation.Count)
             validation = new Subset(validation, Enumerable.Range(0, options.ValidationLimit).ToArray());
@@ -55,15 +89,23 @@ public sealed class Trainer
     /// </summary>
     public TrainingOutcome Run(CancellationToken cancellation = default, Checkpoint? resume = null)
     {
-        var options = resume is null ? _options : ResumedOptions(resume);
+        if ((TrainData is null) != (ValidationData is null))
+            throw new ArgumentException("give both TrainData and ValidationData, or neither (the options' dataset is then used)", TrainData is null ? nameof(TrainData) : nameof(ValidationData));
+        if (resume is not null) CheckModelType(resume);
+        var options = Named(_options);
+        options = resume is null ? options : ResumedOptions(options, resume);
         if (options.OutputDirectory is not null) options = options with { OutputDirectory = Path.GetFullPath(options.OutputDirectory) };
         torch.set_num_threads(options.Threads);
         // Training frees and reallocates the same activations every step: keeping freed memory is worth it here
         // (process-wide, so the trainer decides it, not the library's loading; CNNVIS_RETURN_FREED_MEMORY=1 opts out).
         torch.keep_freed_memory();
         torch.manual_seed(options.Seed);
-        var (train, validation) = OpenData(options);
-        using var model = ModelZoo.Create(options.Model, train.Channels, train.ClassNames.Count);
+        var (train, validation) = TrainData is not null ? Limit(options, TrainData, ValidationData!) : OpenData(options);
+        // A given model is the caller's: trained in place, never disposed here.
+        using var zooModel = _model is null ? ModelZoo.Create(options.Model, train.Channels, train.ClassNames.Count) : null;
+        var model = _model ?? zooModel!;
+        if (((IExplainableModel)model).NumClasses != train.ClassNames.Count)
+            throw new ArgumentException($"{model.GetType().FullName} predicts {((IExplainableModel)model).NumClasses} classes, but {train.Name} has {train.ClassNames.Count}", nameof(Model));
         if (options.ChannelsLast) model.to(MemoryFormat.ChannelsLast);
         // After the cheap checks of data and model (a typo leaves no folder behind), before any step is taken.
         using var runLock = options.OutputDirectory is null ? null : TakeOutputFolder(options.OutputDirectory);
@@ -98,7 +140,7 @@ public sealed class Trainer
             var meta = new Checkpoint
             {
                 Epoch = epoch, Step = context.Step, BatchInEpoch = batchInEpoch, EndOfEpoch = endOfEpoch, Options = options,
-                ClassNames = train.ClassNames.ToArray(),
+                ClassNames = train.ClassNames.ToArray(), ModelType = UserModelType,
             };
             lastCheckpoint = Checkpoint.Save(options.OutputDirectory, meta, model, optimizer, Storage);
             var saved = lastCheckpoint;
@@ -180,10 +222,39 @@ public sealed class Trainer
         }
     }
 
-    // The options a resumed run trains with: this trainer's, once they are known to continue the checkpoint's run.
-    private TrainingOptions ResumedOptions(Checkpoint resume)
+    // A user-defined model's type as checkpoints record it; null for the zoo's models, which are rebuilt by name.
+    private string? UserModelType => _model is null or ClassifierModel ? null : _model.GetType().FullName;
+
+    // The options as the run records them: the given model's and datasets' names in place of the options' own.
+    private TrainingOptions Named(TrainingOptions options)
     {
-        var conflicts = _options.ConflictsWith(resume.Options);
+        if (_model is not null) options = options with { Model = _model is ClassifierModel zoo ? zoo.Name : UserModelType! };
+        if (TrainData is not null) options = options with { Dataset = TrainData.Name };
+        return options;
+    }
+
+    // A checkpoint goes back only into the kind of model it was saved from: a user-defined type into that type,
+    // a zoo model into the zoo's.
+    private void CheckModelType(Checkpoint resume)
+    {
+        var given = UserModelType;
+        if (resume.ModelType == given) return;
+        if (given is null && _model is null)
+        {
+            throw new TrainingFailedException(
+                $"{resume.Directory}: the checkpoint is of a user-defined model, {resume.ModelType}, which the model zoo cannot build; " +
+                $"resume it in code with a Trainer given a {resume.ModelType} (new Trainer(options) {{ Model = ... }})");
+        }
+        var saved = resume.ModelType ?? $"the zoo's '{resume.Options.Model}'";
+        throw new TrainingFailedException(
+            $"{resume.Directory}: the checkpoint was saved from {saved}, but this trainer was given {given ?? $"the zoo's '{((ClassifierModel)_model!).Name}'"}; " +
+            "a checkpoint resumes only into the model type it was saved from");
+    }
+
+    // The options a resumed run trains with: this trainer's, once they are known to continue the checkpoint's run.
+    private TrainingOptions ResumedOptions(TrainingOptions mine, Checkpoint resume)
+    {
+        var conflicts = mine.ConflictsWith(resume.Options);
         if (conflicts.Count > 0)
         {
             throw new TrainingFailedException(
@@ -191,16 +262,16 @@ public sealed class Trainer
                 "Only --epochs, --out, --lr and --threads may change when resuming");
         }
         var trained = resume.EndOfEpoch ? resume.Epoch : resume.Epoch - 1;
-        if (_options.Epochs <= trained)
+        if (mine.Epochs <= trained)
         {
             throw new TrainingFailedException(
                 $"{resume.Directory}: the run has already trained {trained} epoch{(trained == 1 ? "" : "s")}; " +
-                $"--epochs {_options.Epochs} leaves nothing to train (ask for more than {trained} to continue it)");
+                $"--epochs {mine.Epochs} leaves nothing to train (ask for more than {trained} to continue it)");
         }
-        var output = _options.OutputDirectory ?? resume.RunDirectory
+        var output = mine.OutputDirectory ?? resume.RunDirectory
             ?? throw new TrainingFailedException(
                 $"{resume.Directory}: the checkpoint lies outside a run folder (<run>/checkpoints/<checkpoint>) and stores no absolute output folder; give --out");
-        return _options with { OutputDirectory = output };
+        return mine with { OutputDirectory = output };
     }
 
     // Checked before the first step, so a folder that cannot hold checkpoints costs no training.

@@ -1,13 +1,13 @@
 using CnnVis.Torch.Optim;
 using CnnVis.Training.Data;
-using CnnVis.Training.Models;
+using CnnVis.Torch;
 
 namespace CnnVis.Training.Loop;
 
 /// <summary>What a callback can see of the run: the live model, the data, where it stands.</summary>
 public sealed class TrainingContext
 {
-    internal TrainingContext(TrainingOptions options, ClassifierModel model, Optimizer optimizer, ImageDataset train, ImageDataset validation)
+    internal TrainingContext(TrainingOptions options, Module model, Optimizer optimizer, ImageDataset train, ImageDataset validation)
     {
         Options = options;
         Model = model;
@@ -17,7 +17,8 @@ public sealed class TrainingContext
     }
 
     public TrainingOptions Options { get; }
-    public ClassifierModel Model { get; }
+    /// <summary>The model being trained: a zoo model or the trainer's given one; it implements <see cref="IExplainableModel"/>.</summary>
+    public Module Model { get; }
     public Optimizer Optimizer { get; }
     public ImageDataset TrainData { get; }
     public ImageDataset ValidationData { get; }
