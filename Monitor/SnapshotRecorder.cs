@@ -1,6 +1,7 @@
 using CnnVis.Monitor.Store;
 using CnnVis.Torch;
 using CnnVis.Visualizers;
+using CnnVis.Visualizers.ClassActivation;
 using CnnVis.Visualizers.Features;
 using CnnVis.Visualizers.Scores;
 using CnnVis.Visualizers.Targets;
@@ -74,10 +75,11 @@ internal sealed class SnapshotRecorder : IDisposable
                     rho = MapSimilarity.Spearman(now, before);
                     iou = MapSimilarity.TopKIntersectionOverUnion(now, before, 0.1);
                 }
+                var natural = NaturalMaps(set, method.Name, count);
                 for (var n = 0; n < count; n++)
                 {
                     maps.Add(new MapRecord(n, method.Name, targetName, (int)classes[n], channels, height, width, values.AsSpan(n * length, length).ToArray(),
-                        rho is not null && n < rho.Length ? rho[n] : null, iou is not null && n < iou.Length ? iou[n] : null));
+                        rho is not null && n < rho.Length ? rho[n] : null, iou is not null && n < iou.Length ? iou[n] : null) { Natural = natural?[n] });
                 }
                 if (trust) scores.AddRange(Trust(model, probes, masks, map, target, method.Name, targetName));
                 earlier?.Dispose();
@@ -103,6 +105,15 @@ internal sealed class SnapshotRecorder : IDisposable
         {
             Maps = maps, Probabilities = probabilities, ChannelWeights = weights, Filters = filters, Layers = _layers.Measure(model), Trust = scores,
         };
+    }
+
+    // A CAM method's map on its layer's grid, which the pass reports beside the upsampled one; null for other methods.
+    private static NaturalMap[]? NaturalMaps(ExplanationSet set, string method, int count)
+    {
+        if (!set.Reports.TryGetValue($"{method}.{CamMethod.LayerMapReport}", out var layer) || layer.Dimensions != 3) return null;
+        var (height, width) = ((int)layer.size(1), (int)layer.size(2));
+        var values = layer.data<float>();
+        return Enumerable.Range(0, count).Select(n => new NaturalMap(height, width, values.AsSpan(n * height * width, height * width).ToArray())).ToArray();
     }
 
     private List<TrustScore> Trust(Module model, ProbeSet probes, Tensor? masks, Tensor map, ExplanationTarget target, string method, string targetName)

@@ -69,8 +69,11 @@ public sealed class RunReader : IDisposable
         Query("list map kinds", "SELECT DISTINCT m.method, m.target FROM maps m JOIN snapshots s ON s.id = m.snapshot_id WHERE s.run_id = $id ORDER BY m.method, m.target",
             Id(runId), r => (r.GetString(0), r.GetString(1)), runId);
 
-    /// <summary>Every map of one method and target, probes × snapshots, in one query.</summary>
-    public MapGrid MapGrid(long runId, string method, string target)
+    /// <summary>
+    /// Every map of one method and target, probes × snapshots, in one query: at input resolution, or at the method's
+    /// natural one (cells are null where a method has none, and in stores written before natural maps were kept).
+    /// </summary>
+    public MapGrid MapGrid(long runId, string method, string target, MapResolution resolution = MapResolution.Input)
     {
         // One read transaction, so the snapshot list and the maps come from the same state of the store.
         return InReadTransaction($"read the {method} map grid", transaction =>
@@ -78,7 +81,7 @@ public sealed class RunReader : IDisposable
             RequireRun(runId, transaction);
             var snapshots = Query(transaction, "SELECT id, seq, step, epoch, reason, created_utc, cost_ms FROM snapshots WHERE run_id = $id ORDER BY seq", Id(runId), ReadSnapshot);
             var probes = Query(transaction, "SELECT probe FROM probes WHERE run_id = $id ORDER BY probe", Id(runId), r => r.GetInt32(0));
-            var maps = Query(transaction, $"{MapSelect} WHERE s.run_id = $id AND m.method = $method AND m.target = $target",
+            var maps = Query(transaction, $"{SelectMaps(resolution)} WHERE s.run_id = $id AND m.method = $method AND m.target = $target",
                 c => { c.Parameters.AddWithValue("$id", runId); c.Parameters.AddWithValue("$method", method); c.Parameters.AddWithValue("$target", target); }, ReadMap);
             var row = snapshots.Select((s, k) => (s.Sequence, k)).ToDictionary(x => x.Sequence, x => x.k);
             var column = probes.Select((p, k) => (p, k)).ToDictionary(x => x.p, x => x.k);
@@ -87,13 +90,13 @@ public sealed class RunReader : IDisposable
             {
                 if (column.TryGetValue(map.Probe, out var c)) cells[row[map.Snapshot]][c] = map;
             }
-            return new MapGrid(method, target, snapshots, probes, cells);
+            return new MapGrid(method, target, snapshots, probes, cells) { Resolution = resolution };
         });
     }
 
-    /// <summary>One map at full stored precision; null when that snapshot has no such map.</summary>
-    public StoredMap? Map(long runId, int snapshot, int probe, string method, string target) =>
-        Query("read a map", $"{MapSelect} WHERE s.run_id = $id AND s.seq = $seq AND m.probe = $probe AND m.method = $method AND m.target = $target",
+    /// <summary>One map at full stored precision, at input or natural resolution; null when that snapshot has no such map.</summary>
+    public StoredMap? Map(long runId, int snapshot, int probe, string method, string target, MapResolution resolution = MapResolution.Input) =>
+        Query("read a map", $"{SelectMaps(resolution)} WHERE s.run_id = $id AND s.seq = $seq AND m.probe = $probe AND m.method = $method AND m.target = $target",
             c =>
             {
                 c.Parameters.AddWithValue("$id", runId);
@@ -179,6 +182,19 @@ public sealed class RunReader : IDisposable
         SELECT s.seq, m.probe, m.method, m.target, m.class, m.channels, m.height, m.width, m.offset, m.scale, m.data, m.drift_spearman, m.drift_iou
         FROM maps m JOIN snapshots s ON s.id = m.snapshot_id
         """;
+
+    // Natural-resolution maps have no drift of their own: it is measured on the input-resolution maps.
+    private const string NaturalMapSelect = """
+        SELECT s.seq, m.probe, m.method, m.target, m.class, m.channels, m.height, m.width, m.offset, m.scale, m.data, NULL, NULL
+        FROM natural_maps m JOIN snapshots s ON s.id = m.snapshot_id
+        """;
+
+    private static string SelectMaps(MapResolution resolution) => resolution switch
+    {
+        MapResolution.Input => MapSelect,
+        MapResolution.Natural => NaturalMapSelect,
+        _ => throw new ArgumentOutOfRangeException(nameof(resolution), $"unknown map resolution {resolution}"),
+    };
 
     private static RunSummary ReadRun(SqliteDataReader r)
     {

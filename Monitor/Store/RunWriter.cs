@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using CnnVis.Training.Loop;
 using Microsoft.Data.Sqlite;
 
 namespace CnnVis.Monitor.Store;
@@ -171,6 +172,23 @@ public sealed class RunWriter : IDisposable
                     Set(p, id, map.Probe, map.Method, map.Target, map.Class, map.Channels, map.Height, map.Width, offset, scale, Blobs.Of(codes),
                         map.DriftSpearman, map.DriftIou);
                     maps.ExecuteNonQuery();
+                }
+            }
+            if (snapshot.Maps.Any(m => m.Natural is not null))
+            {
+                using var naturals = Command(transaction, """
+                    INSERT INTO natural_maps (snapshot_id, probe, method, target, class, channels, height, width, offset, scale, data)
+                    VALUES ($s, $probe, $method, $target, $class, 1, $h, $w, $offset, $scale, $data)
+                    """);
+                var p = Parameters(naturals, "$s", "$probe", "$method", "$target", "$class", "$h", "$w", "$offset", "$scale", "$data");
+                foreach (var map in snapshot.Maps)
+                {
+                    if (map.Natural is not { } natural) continue;
+                    if (natural.Values.Length != natural.Height * natural.Width)
+                        throw new ArgumentException($"natural-resolution map of probe {map.Probe} ({map.Method}, {map.Target}) has {natural.Values.Length} values for shape {natural.Height}x{natural.Width}");
+                    var (offset, scale, codes) = MapQuantizer.Encode(natural.Values);
+                    Set(p, id, map.Probe, map.Method, map.Target, map.Class, natural.Height, natural.Width, offset, scale, Blobs.Of(codes));
+                    naturals.ExecuteNonQuery();
                 }
             }
             using (var probabilities = Command(transaction, "INSERT INTO probabilities (snapshot_id, probe, data) VALUES ($s, $probe, $data)"))

@@ -161,6 +161,23 @@ internal static class StoreSchema
         );
         INSERT INTO store_info (key, value) VALUES ('application', 'cnnvis-run-store');
         """,
+        // 2: maps at the method's natural resolution (a CAM's feature-map grid) beside those at input resolution.
+        """
+        CREATE TABLE natural_maps (
+            snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+            probe INTEGER NOT NULL,
+            method TEXT NOT NULL,
+            target TEXT NOT NULL,
+            class INTEGER NOT NULL,
+            channels INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            width INTEGER NOT NULL,
+            offset REAL NOT NULL,
+            scale REAL NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (snapshot_id, method, target, probe)
+        );
+        """,
     ];
 
     public static int CurrentVersion => Migrations.Length;

@@ -29,11 +29,11 @@ public sealed class StoreBadInputTests : TempFolder
     {
         using (var writer = RunWriter.Open(StorePath)) writer.CreateRun(StoreSamples.Run());
         Sql("PRAGMA user_version = 99");
-        var expected = $"{StorePath} was written by a newer CnnVis: its store schema is version 99, and this CnnVis reads versions up to 1. Open it with a newer CnnVis.";
+        var expected = $"{StorePath} was written by a newer CnnVis: its store schema is version 99, and this CnnVis reads versions up to 2. Open it with a newer CnnVis.";
         Assert.Equal(expected, Assert.Throws<RunStoreException>(() => RunReader.Open(StorePath)).Message);
         Assert.Equal(expected, Assert.Throws<RunStoreException>(() => RunWriter.Open(StorePath)).Message);
         // Refusing it changed nothing: with the version put back, the run is still there.
-        Sql("PRAGMA user_version = 1");
+        Sql("PRAGMA user_version = 2");
         using var reader = RunReader.Open(StorePath);
         Assert.Single(reader.Runs());
     }

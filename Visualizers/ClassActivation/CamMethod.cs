@@ -17,6 +17,12 @@ public abstract class CamMethod : ExplanationMethod
         Layer = layer;
     }
 
+    /// <summary>
+    /// The quantity under which every CAM method reports its map at the layer's resolution, [N, h, w] after the
+    /// ReLU and before upsampling: "gradcam.layer-map" in <see cref="ExplanationSet.Reports"/>.
+    /// </summary>
+    public const string LayerMapReport = "layer-map";
+
     /// <summary>The layer weighed, or null for the model's explanation layer.</summary>
     public string? Layer { get; }
 
@@ -45,7 +51,10 @@ public abstract class CamMethod : ExplanationMethod
             throw new InvalidOperationException($"{Name}: layer '{layer}' gives shape [{string.Join(", ", activations.shape)}], but CAM methods need feature maps [N, C, h, w]");
         var inputs = new CamInputs(context, layer, activations, NeedsGradients ? record.ActivationGradient(layer) : null);
         var map = LayerMap(inputs).clamp_min(0);
-        return scope.MoveToOuter(Upsample(map, context.ImageSize));
+        var upsampled = scope.MoveToOuter(Upsample(map, context.ImageSize));
+        // The map at the layer's own resolution too (the monitor stores both); no extra work, it is made anyway.
+        context.Report(this, LayerMapReport, scope.MoveToOuter(map));
+        return upsampled;
     }
 
     /// <summary>The map at the layer's resolution before the ReLU, [N, h, w]: Σ_c w_c · A_c.</summary>
