@@ -174,6 +174,7 @@ public sealed class RunWriter : IDisposable
                     maps.ExecuteNonQuery();
                 }
             }
+            TestPause.At(TestPause.SnapshotWrite);
             if (snapshot.Maps.Any(m => m.Natural is not null))
             {
                 using var naturals = Command(transaction, """

@@ -52,6 +52,7 @@ public sealed record Checkpoint
             if (System.IO.Directory.Exists(partial)) System.IO.Directory.Delete(partial, true);
             System.IO.Directory.CreateDirectory(partial);
             storage.SaveTensors(modelState, Path.Combine(partial, ModelFile));
+            TestPause.At(TestPause.CheckpointWrite);
             storage.SaveTensors(optimizerState, Path.Combine(partial, OptimizerFile));
             storage.WriteText(Path.Combine(partial, MetaFile), JsonSerializer.Serialize(meta, Json));
         }
