@@ -34,7 +34,7 @@ public static partial class CliErrors
             if (inner is TorchInternalException) return CliErrorKind.Defect;
         }
         return e is ArgumentException or IOException or InvalidDataException or TorchException or StateDictMismatchException
-            or UnauthorizedAccessException or Training.Loop.TrainingFailedException or Monitor.Store.RunStoreException
+            or UnauthorizedAccessException or Visualizers.Rendering.MissingFontException or Training.Loop.TrainingFailedException or Monitor.Store.RunStoreException
             ? CliErrorKind.UserError
             : CliErrorKind.Defect;
     }

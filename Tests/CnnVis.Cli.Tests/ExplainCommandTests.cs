@@ -262,4 +262,25 @@ public sealed class ExplainCommandTests : IDisposable
         gzip.Write(header);
         gzip.Write(data);
     }
+
+    [Fact]
+    public void AMachineWithoutFontsIsToldWhichPackagesToInstall()
+    {
+        // A fontconfig setup that knows no font directory: what a bare container without fonts-dejavu-core sees.
+        var config = Path.Combine(_dir, "no-fonts.conf");
+        File.WriteAllText(config, $"<?xml version=\"1.0\"?><fontconfig><cachedir>{Path.Combine(_dir, "fc-cache")}</cachedir></fontconfig>");
+        var png = Path.Combine(_dir, "grid.png");
+        var noFonts = new Dictionary<string, string> { ["FONTCONFIG_FILE"] = config, [LabelFont.FontFileVariable] = "" };
+        var (code, output) = CliProcess.Run(_dir, noFonts, ["explain", "--checkpoint", PyTorchCheckpoint(), "--model", "fashionnet", "--indices", "0-1", "--method", "gradcam,saliency", "--out", png]);
+        Assert.True(code == CliErrors.ExitCode, output);
+        Assert.Contains("no font to write labels with: 'DejaVu Sans' is not installed", Flat(output));
+        Assert.Contains("install the packages fonts-dejavu-core and fontconfig", Flat(output));
+        Assert.False(File.Exists(png));
+
+        var missing = Path.Combine(_dir, "gone.ttf");
+        (code, output) = CliProcess.Run(_dir, new Dictionary<string, string> { [LabelFont.FontFileVariable] = missing },
+            ["explain", "--checkpoint", PyTorchCheckpoint(), "--model", "fashionnet", "--indices", "0-1", "--method", "gradcam,saliency", "--out", png]);
+        Assert.True(code == CliErrors.ExitCode, output);
+        Assert.Contains($"CNNVIS_FONT={missing}: no such file", Flat(output));
+    }
 }

@@ -27,13 +27,13 @@ public class LabelTextTests
         using (var fallback = new SkiaSharp.SKFont(LabelFont.Resolve(null, "No Such Family 4711"), 12))
             Assert.True(fallback.ContainsGlyphs("Aa0"));
         var missing = Path.Combine(Path.GetTempPath(), $"cnnvis-no-font-{Guid.NewGuid():N}.ttf");
-        var e = Assert.Throws<InvalidOperationException>(() => LabelFont.Resolve(missing, LabelFont.Family));
+        var e = Assert.Throws<MissingFontException>(() => LabelFont.Resolve(missing, LabelFont.Family));
         Assert.Equal($"CNNVIS_FONT={missing}: no such file", e.Message);
         var notAFont = Path.GetTempFileName();
         try
         {
             File.WriteAllText(notAFont, "this is not a font");
-            var bad = Assert.Throws<InvalidOperationException>(() => LabelFont.Resolve(notAFont, LabelFont.Family));
+            var bad = Assert.Throws<MissingFontException>(() => LabelFont.Resolve(notAFont, LabelFont.Family));
             Assert.Equal($"CNNVIS_FONT={notAFont}: not a font file Skia can read (give a .ttf or .otf)", bad.Message);
         }
         finally

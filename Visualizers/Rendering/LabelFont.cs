@@ -61,14 +61,14 @@ public sealed class LabelFont : IDisposable
         {
             var fromFile = File.Exists(fontFile) ? SKTypeface.FromFile(fontFile) : null;
             if (fromFile is null || fromFile.GlyphCount == 0)
-                throw new InvalidOperationException($"{FontFileVariable}={fontFile}: " + (File.Exists(fontFile) ? "not a font file Skia can read (give a .ttf or .otf)" : "no such file"));
+                throw new MissingFontException($"{FontFileVariable}={fontFile}: " + (File.Exists(fontFile) ? "not a font file Skia can read (give a .ttf or .otf)" : "no such file"));
             return fromFile;
         }
         var typeface = SKTypeface.FromFamilyName(family);
         if (DrawsLatin(typeface)) return typeface!;
         var fallback = SKTypeface.Default;
         if (DrawsLatin(fallback)) return fallback;
-        throw new InvalidOperationException(
+        throw new MissingFontException(
             $"no font to write labels with: '{family}' is not installed and fontconfig offers no other font with Latin letters. " +
             $"On Debian install the packages fonts-dejavu-core and fontconfig (./build.sh does), or set {FontFileVariable} to a .ttf file.");
     }
