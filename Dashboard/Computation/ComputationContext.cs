@@ -11,7 +11,8 @@ public sealed class ComputationContext
 {
     private static readonly long s_interval = Stopwatch.Frequency / 10;
     private readonly IProgress<ComputationProgress>? _progress;
-    private long _lastReport = long.MinValue;
+    private long _lastReport;
+    private bool _reported;
 
     internal ComputationContext(CancellationToken cancellation, IProgress<ComputationProgress>? progress)
     {
@@ -28,8 +29,9 @@ public sealed class ComputationContext
     {
         if (_progress is null) return;
         var now = Stopwatch.GetTimestamp();
-        if (fraction < 1 && now - _lastReport < s_interval) return;
+        if (fraction < 1 && _reported && now - _lastReport < s_interval) return;
         _lastReport = now;
+        _reported = true;
         _progress.Report(new ComputationProgress(Math.Clamp(double.IsFinite(fraction) ? fraction : 0, 0, 1), stage));
     }
 }

@@ -53,6 +53,7 @@ public sealed class ComputationJob : IDisposable
         using var both = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, stopping);
         try
         {
+            both.Token.ThrowIfCancellationRequested();
             _work(new ComputationContext(both.Token, _progress));
             both.Token.ThrowIfCancellationRequested();
             Volatile.Write(ref _state, (int)ComputationState.Done);

@@ -78,6 +78,9 @@ public partial class PostHoc : RunPageBase
 
     private bool Running { get; set; }
 
+    /// <summary>Whether the circuit is up (the prerendered page's controls do nothing until then).</summary>
+    private bool Interactive { get; set; }
+
     private ComputationProgress Progress { get; set; } = new(0, "waiting in the queue");
 
     private PostHocResult? Result { get; set; }
@@ -111,6 +114,14 @@ public partial class PostHoc : RunPageBase
             if (s == ImageSource.Probe) ProbeIndex = index;
             else ValidationIndex = index;
         }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        await base.OnAfterRenderAsync(firstRender);
+        if (!firstRender) return;
+        Interactive = true;
+        StateHasChanged();
     }
 
     private static string Value(int checkpoint) => "c" + checkpoint.ToString(CultureInfo.InvariantCulture);
