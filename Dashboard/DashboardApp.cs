@@ -51,6 +51,7 @@ public static class DashboardApp
         builder.Services.AddSingleton(sp => new ComputationQueue(ComputationQueue.DefaultCapacity, jobs, sp.GetRequiredService<ILogger<ComputationQueue>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ComputationQueue>());
         builder.Services.AddSingleton<PostHocAnalysis>();
+        builder.Services.AddSingleton<ActivationImages>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
         var app = builder.Build();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using CnnVis.Torch;
 using Microsoft.Playwright;
 
@@ -119,10 +120,12 @@ public sealed class PostHocTests(Browser browser, PostHocTests.Served served) : 
         await Assertions.Expect(message).ToHaveTextAsync("notes.png: not a PNG or JPEG image (its content does not start like one); upload a .png or .jpg picture");
         await Assertions.Expect(page.Locator("#image-ok")).ToHaveCountAsync(0);
 
-        var huge = new byte[(10 << 20) + 4096];
-        "\u0089PNG\r\n\u001a\n"u8.ToArray().CopyTo(huge, 0);
-        huge[0] = 0x89;
-        await page.SetInputFilesAsync("#image-file", new FilePayload { Name = "huge.png", MimeType = "image/png", Buffer = huge });
+        // Over the limit by 4 KB; handed to chromium as a file (a buffer would travel through the protocol as base64).
+        var huge = Path.Combine(Path.GetDirectoryName(_store.Path)!, "huge.png");
+        var bytes = new byte[(10 << 20) + 4096];
+        Array.Fill(bytes, (byte)7);
+        File.WriteAllBytes(huge, bytes);
+        await page.SetInputFilesAsync("#image-file", huge, new() { Timeout = 30_000 });
         await Assertions.Expect(message).ToHaveTextAsync("huge.png is 10.0 MB: uploads are limited to 10.0 MB");
         await Browser.ScreenshotAsync(page, "posthoc-refused");
 
@@ -179,6 +182,39 @@ public sealed class PostHocTests(Browser browser, PostHocTests.Served served) : 
         Assert.InRange(index, 1000, 1000 + _store.Validation - 1);
         await Assertions.Expect(page.Locator("#validation-index")).ToHaveValueAsync(index.ToString(CultureInfo.InvariantCulture));
         await Assertions.Expect(page.Locator("#model-a")).ToHaveValueAsync("c0");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ActivationMaximizationImagesAreMadeOnDemandAndThenServedFromTheCache()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/filters");
+        await Assertions.Expect(page.Locator(".am")).ToHaveAttributeAsync("data-interactive", "true");
+        await page.SelectOptionAsync("#am-checkpoint", "1");
+        await page.FillAsync("#am-indices", "0-2");
+        await page.FillAsync("#am-steps", "8");
+        await page.ClickAsync("#am-run");
+        var images = page.Locator("#am-images");
+        await Assertions.Expect(images).ToHaveAttributeAsync("data-images", "3", new() { Timeout = 30_000 });
+        Assert.Equal("0", await images.GetAttributeAsync("data-cached"));
+        await Assertions.Expect(images.Locator("figcaption")).ToHaveTextAsync([new Regex("^class circle"), new Regex("^class square"), new Regex("^class triangle")]);
+        await Browser.ScreenshotAsync(page, "filters-activation");
+
+        // Channels of the explanation layer: made the first time, from the cache the second.
+        await page.SelectOptionAsync("#am-kind", "channels");
+        await Assertions.Expect(page.Locator("#am-layer")).ToHaveValueAsync("features.16");
+        await page.FillAsync("#am-indices", "0-1");
+        await page.ClickAsync("#am-run");
+        await Assertions.Expect(images.Locator("figcaption").First).ToContainTextAsync("features.16 channel 0", new() { Timeout = 30_000 });
+        await page.ClickAsync("#am-run");
+        await Assertions.Expect(images).ToHaveAttributeAsync("data-cached", "2", new() { Timeout = 30_000 });
+
+        // A changed checkpoint is refused by its hash, cached images or not.
+        await page.SelectOptionAsync("#am-checkpoint", "2");
+        await page.ClickAsync("#am-run");
+        await Assertions.Expect(page.Locator("#am-message")).ToContainTextAsync("the file changed since it was written; refusing it", new() { Timeout = 30_000 });
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }
