@@ -109,6 +109,7 @@ public static class Uploads
         }
     }
 
+    // In bytes as well: a file just over the limit would read "10.0 MB, limited to 10.0 MB" in megabytes alone.
     private static UploadRefusedException TooLarge(string name, long size, long limit) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"{name} is {size / 1048576.0:F1} MB: uploads are limited to {limit / 1048576.0:F1} MB"));
+        new(string.Create(CultureInfo.InvariantCulture, $"{name} is {size:N0} bytes: uploads are limited to {limit / 1048576.0:0.##} MB ({limit:N0} bytes)"));
 }

@@ -126,7 +126,7 @@ public sealed class PostHocTests(Browser browser, PostHocTests.Served served) : 
         Array.Fill(bytes, (byte)7);
         File.WriteAllBytes(huge, bytes);
         await page.SetInputFilesAsync("#image-file", huge, new() { Timeout = 30_000 });
-        await Assertions.Expect(message).ToHaveTextAsync("huge.png is 10.0 MB: uploads are limited to 10.0 MB");
+        await Assertions.Expect(message).ToHaveTextAsync("huge.png is 10,489,856 bytes: uploads are limited to 10 MB (10,485,760 bytes)");
         await Browser.ScreenshotAsync(page, "posthoc-refused");
 
         // A .pt that is not a state_dict of the chosen model.

@@ -41,7 +41,7 @@ public sealed class UploadsTests
     {
         var png = Png(10, 10, 1);
         var big = Assert.Throws<UploadRefusedException>(() => Uploads.DecodeImage("big.png", png, 1, limit: png.Length - 1));
-        Assert.Equal($"big.png is 0.0 MB: uploads are limited to 0.0 MB", big.Message);
+        Assert.Equal($"big.png is {png.Length} bytes: uploads are limited to 0 MB ({png.Length - 1} bytes)", big.Message);
         // 4097 × 4097 grey: a small file (it compresses well) declaring more pixels than the limit.
         var wide = Png(4097, 4097, 1, 0);
         Assert.True(wide.Length < Uploads.DefaultLimitBytes);
