@@ -218,4 +218,19 @@ public sealed class PostHocTests(Browser browser, PostHocTests.Served served) : 
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task AnUnknownRunOrResultIsNamedNotThrown()
+    {
+        using var http = new HttpClient();
+        var page = WebUtility.HtmlDecode(await http.GetStringAsync($"{_host.Address}/runs/999/posthoc"));
+        Assert.Contains($"{_store.Path}: no run 999 in this store", page);
+        Assert.DoesNotContain("   at ", page);
+        using var image = await http.GetAsync($"{_host.Address}/api/posthoc/{Guid.NewGuid()}/image.png");
+        Assert.Equal(HttpStatusCode.NotFound, image.StatusCode);
+        Assert.Contains("results are kept in memory", await image.Content.ReadAsStringAsync());
+        // Anything but a generated id is not a route at all.
+        using var path = await http.GetAsync($"{_host.Address}/api/posthoc/..%2F..%2Fetc%2Fpasswd/0/0.npy");
+        Assert.Equal(HttpStatusCode.NotFound, path.StatusCode);
+    }
 }
