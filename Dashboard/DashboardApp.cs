@@ -1,4 +1,7 @@
+using System.Globalization;
+using CnnVis.Dashboard.Analysis;
 using CnnVis.Dashboard.Components;
+using CnnVis.Dashboard.Computation;
 using CnnVis.Dashboard.Data;
 using CnnVis.Dashboard.Endpoints;
 using CnnVis.Dashboard.Security;
@@ -14,7 +17,8 @@ public static class DashboardApp
     public const string DefaultUrls = "http://127.0.0.1:5080";
     public const string DefaultStore = "runs/cnnvis.db";
 
-    /// <param name="args">Host arguments: --urls, --token, --store, --poll-ms (how often live pages look for new data).</param>
+    /// <param name="args">Host arguments: --urls, --token, --store, --poll-ms (how often live pages look for new data),
+    /// --upload-mb (the most one upload may have, 10 by default), --jobs (computations run at once, half the cores by default).</param>
     /// <param name="storePath">The store to serve; overrides --store.</param>
     public static WebApplication Build(string[] args, string? storePath = null)
     {
@@ -41,6 +45,13 @@ public static class DashboardApp
         builder.Services.AddSingleton(_ => new RunRepository(store));
         builder.Services.AddSingleton(sp => new StoreWatcher(sp.GetRequiredService<RunRepository>(), poll, sp.GetRequiredService<ILogger<StoreWatcher>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreWatcher>());
+        var uploadMb = double.TryParse(builder.Configuration["upload-mb"], NumberStyles.Float, CultureInfo.InvariantCulture, out var mb) && mb > 0 ? mb : 10;
+        var jobs = int.TryParse(builder.Configuration["jobs"], out var j) && j > 0 ? j : 0;
+        builder.Services.AddSingleton(new UploadLimit((long)(uploadMb * 1048576)));
+        builder.Services.AddSingleton(sp => new ComputationQueue(ComputationQueue.DefaultCapacity, jobs, sp.GetRequiredService<ILogger<ComputationQueue>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ComputationQueue>());
+        builder.Services.AddSingleton<PostHocAnalysis>();
+        builder.Services.AddSingleton<ActivationImages>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
         var app = builder.Build();
@@ -50,6 +61,7 @@ public static class DashboardApp
         app.UseAntiforgery();
         app.MapStaticAssets();
         DataEndpoints.Map(app);
+        PostHocEndpoints.Map(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.Lifetime.ApplicationStarted.Register(() => PrintAddresses(app, access));
         return app;

@@ -78,6 +78,8 @@ public sealed class RunRepository(string storePath) : IDisposable
 
     public IReadOnlyList<FilterImage> Filters(long runId) => Read(r => r.Filters(runId));
 
+    public IReadOnlyList<CheckpointRecord> Checkpoints(long runId) => Read(r => r.Checkpoints(runId));
+
     public void Dispose()
     {
         lock (_gate)

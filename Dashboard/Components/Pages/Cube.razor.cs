@@ -17,6 +17,9 @@ public partial class Cube : RunPageBase
 
     private string Colouring { get; set; } = "correct";
 
+    // Clicking a mark opens the image there at the clicked epoch.
+    private string PostHocUrl => $"/runs/{RunId}/posthoc";
+
     protected override async Task OnFirstRenderAsync()
     {
         _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/cube.js");
@@ -29,13 +32,13 @@ public partial class Cube : RunPageBase
     private async Task DrawAsync()
     {
         if (_module is null || _charts is null || Run is null) return;
-        await _module.InvokeVoidAsync("drawCube", _canvas, $"/api/runs/{RunId}/cube", new { colouring = Colouring, classNames = Run.ClassNames });
+        await _module.InvokeVoidAsync("drawCube", _canvas, $"/api/runs/{RunId}/cube", new { colouring = Colouring, classNames = Run.ClassNames, postHocUrl = PostHocUrl });
         await _charts.InvokeVoidAsync("showClassAccuracy", _chart, $"/api/runs/{RunId}/class-accuracy", Run.ClassNames);
     }
 
     private async Task RestyleAsync()
     {
         if (_module is not null && Run is not null)
-            await _module.InvokeVoidAsync("drawCube", _canvas, null, new { colouring = Colouring, classNames = Run.ClassNames });
+            await _module.InvokeVoidAsync("drawCube", _canvas, null, new { colouring = Colouring, classNames = Run.ClassNames, postHocUrl = PostHocUrl });
     }
 }

@@ -7,7 +7,7 @@ namespace CnnVis.Dashboard.Components.Shared;
 public partial class RunHeader
 {
     private static readonly (string Path, string Label)[] Views =
-        [("", "Overview"), ("/timeline", "Explanation timeline"), ("/cube", "Validation cube"), ("/layers", "Layers"), ("/filters", "Filters"), ("/trust", "Trust")];
+        [("", "Overview"), ("/timeline", "Explanation timeline"), ("/cube", "Validation cube"), ("/layers", "Layers"), ("/filters", "Filters"), ("/trust", "Trust"), ("/posthoc", "Post-hoc")];
 
     [Parameter, EditorRequired]
     public RunSummary Run { get; set; } = default!;

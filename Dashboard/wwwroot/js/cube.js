@@ -61,6 +61,7 @@ export async function drawCube(canvas, url, style) {
     ctx.fillRect(0, 0, width, height);
     const table = colormap("viridis");
     let y = 2, marks = 0;
+    const hits = [];
     groups.forEach((g, c) => {
         const band = bandHeights[c];
         if (c % 2 === 1) {
@@ -79,6 +80,7 @@ export async function drawCube(canvas, url, style) {
         g.forEach((i, k) => {
             const x0 = labelWidth + (k % perRow) * (markW + gap);
             const y0 = y + 5 + Math.floor(k / perRow) * (cellH + gap);
+            hits.push([x0, y0, i]);
             for (let t = 0; t < d.e; t++) {
                 const p = d.pred[t * d.n + i], q = d.prob[t * d.n + i];
                 if (p === 255) ctx.fillStyle = "#e3e6ee";
@@ -93,6 +95,25 @@ export async function drawCube(canvas, url, style) {
         y += band;
     });
     canvas.dataset.marks = marks;
+    openOnClick(canvas, { hits, d, cellW, cellH, markW, url: style.postHocUrl });
     canvas.dataset.epochs = d.e;
     canvas.dataset.images = d.n;
+}
+
+// A click on a mark opens that validation image in post-hoc analysis at the epoch under the pointer.
+function openOnClick(canvas, layout) {
+    canvas._layout = layout;
+    if (!layout.url || canvas.dataset.clickable) return;
+    canvas.dataset.clickable = "1";
+    canvas.style.cursor = "pointer";
+    canvas.title = "click an image to explain it at that epoch";
+    canvas.addEventListener("click", e => {
+        const { hits, d, cellW, cellH, markW, url } = canvas._layout;
+        const box = canvas.getBoundingClientRect();
+        const x = e.clientX - box.left, y = e.clientY - box.top;
+        const hit = hits.find(([x0, y0]) => x >= x0 && x < x0 + markW && y >= y0 && y < y0 + cellH);
+        if (!hit) return;
+        const t = Math.min(d.e - 1, Math.floor((x - hit[0]) / cellW));
+        window.location.href = `${url}?image=validation:${d.indices[hit[2]]}&epoch=${d.epochs[t]}`;
+    });
 }

@@ -1,0 +1,4 @@
+namespace CnnVis.Dashboard.Analysis;
+
+/// <summary>One method's map: drawn over the image as PNG, and raw as float32 .npy ([H, W] or [C, H, W]).</summary>
+public sealed record PostHocMap(string Method, byte[] Png, byte[] Npy);
