@@ -26,8 +26,8 @@ public sealed class Trainer
     /// <summary>Data for a run: the dataset's train split (optionally limited) and its test split for validation.</summary>
     public static (ImageDataset train, ImageDataset validation) OpenData(TrainingOptions options)
     {
-        var train = Datasets.Create(options.Dataset, train: true, seed: options.Seed);
-        var validation = Datasets.Create(options.Dataset, train: false, seed: options.Seed);
+        var train = ModelZoo.OpenDataset(options.Dataset, options.Model, train: true, seed: options.Seed);
+        var validation = ModelZoo.OpenDataset(options.Dataset, options.Model, train: false, seed: options.Seed);
         if (options.TrainLimit > 0 && options.TrainLimit < train.Count) train = new Subset(train, Enumerable.Range(0, options.TrainLimit).ToArray());
         if (options.ValidationLimit > 0 && options.ValidationLimit < validation.Count)
             validation = new Subset(validation, Enumerable.Range(0, options.ValidationLimit).ToArray());
@@ -64,10 +64,12 @@ public sealed class Trainer
         torch.manual_seed(options.Seed);
         var (train, validation) = OpenData(options);
         using var model = ModelZoo.Create(options.Model, train.Channels, train.ClassNames.Count);
+        if (model is ImageNetResNet18 pretrained) pretrained.FineTune = options.FineTune;
         if (options.ChannelsLast) model.to(MemoryFormat.ChannelsLast);
         // After the cheap checks of data and model (a typo leaves no folder behind), before any step is taken.
         using var runLock = options.OutputDirectory is null ? null : TakeOutputFolder(options.OutputDirectory);
-        using var optimizer = CreateOptimizer(options, model.parameters());
+        // A frozen backbone's parameters take no gradient and are not the optimizer's to step.
+        using var optimizer = CreateOptimizer(options, model.parameters().Where(p => p.requires_grad));
         resume?.LoadInto(model, optimizer);
         using var trainLoader = new DataLoader(train, options.BatchSize, shuffle: true, seed: options.Seed, options.Augmentation);
         using var validationLoader = new DataLoader(validation, Math.Max(options.BatchSize, 256), shuffle: false, seed: options.Seed);
@@ -106,6 +108,12 @@ public sealed class Trainer
             return lastCheckpoint;
         }
 
+        // When nothing below the head trains and no augmentation changes the images, every image's pooled features are
+        // the same in every epoch: they are computed once, and an epoch trains the head on them alone.
+        model.train();
+        using var trainFeatures = options.Augmentation is null && model.BodyIsFrozen ? FrozenFeatures.Compute(model, train, options.BatchSize, options.ChannelsLast) : null;
+        using var validationFeatures = trainFeatures is null ? null : FrozenFeatures.Compute(model, validation, options.BatchSize, options.ChannelsLast);
+
         try
         {
             Notify(c => c.OnTrainBegin(context), "OnTrainBegin");
@@ -122,7 +130,8 @@ public sealed class Trainer
                 long correct = 0, seen = 0;
                 // Resuming part-way through an epoch skips the batches already trained without building them.
                 var batchIndex = skipBatches;
-                foreach (var batch in trainLoader.StartingAt(skipBatches))
+                var batches = trainFeatures is null ? trainLoader.StartingAt(skipBatches) : trainFeatures.Batches(trainLoader.Order(epoch), options.BatchSize, skipBatches);
+                foreach (var batch in batches)
                 {
                     using (batch)
                     {
@@ -138,7 +147,7 @@ public sealed class Trainer
                         using (var scope = torch.NewDisposeScope())
                         {
                             optimizer.zero_grad();
-                            var logits = model.call(Layout(batch.Images, options));
+                            var logits = trainFeatures is null ? model.call(Layout(batch.Images, options)) : model.Classify(batch.Images);
                             var lossTensor = torch.nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: options.LabelSmoothing);
                             loss = lossTensor.item<double>();
                             if (!double.IsFinite(loss))
@@ -164,7 +173,10 @@ public sealed class Trainer
                 skipBatches = 0;
                 clock.Stop();
                 var trainSeconds = clock.Elapsed;
-                lastEvaluation = Evaluate(model, validationLoader, epoch, context.Step, validation.ClassNames.Count, options.ChannelsLast);
+                lastEvaluation = validationFeatures is null
+                    ? Evaluate(model, validationLoader, epoch, context.Step, validation.ClassNames.Count, options.ChannelsLast)
+                    : Evaluate(model, validationFeatures.Batches(validationLoader.Order(0), validationLoader.BatchSize, 0), epoch, context.Step,
+                        validation.ClassNames.Count, model.Classify);
                 var evaluation = lastEvaluation;
                 Notify(c => c.OnEvaluationEnd(context, evaluation), "OnEvaluationEnd");
                 var summary = new EpochSummary(epoch, context.Step, seen > 0 ? lossSum / seen : double.NaN, seen > 0 ? (double)correct / seen : 0,
@@ -240,7 +252,11 @@ public sealed class Trainer
     }
 
     /// <summary>Evaluates a model on a loader: loss, accuracy, per-class accuracy and every image's prediction.</summary>
-    public static Evaluation Evaluate(Module model, DataLoader loader, int epoch, long step, int numClasses, bool channelsLast = false)
+    public static Evaluation Evaluate(Module model, DataLoader loader, int epoch, long step, int numClasses, bool channelsLast = false) =>
+        Evaluate(model, loader, epoch, step, numClasses, images => model.call(channelsLast ? images.contiguous(MemoryFormat.ChannelsLast) : images));
+
+    // Evaluates on batches whose "images" are what `logitsOf` reads: images, or a frozen backbone's cached features.
+    private static Evaluation Evaluate(Module model, IEnumerable<Batch> loader, int epoch, long step, int numClasses, Func<Tensor, Tensor> logitsOf)
     {
         var wasTraining = model.training;
         model.eval();
@@ -258,7 +274,7 @@ public sealed class Trainer
                 using (batch)
                 using (var scope = torch.NewDisposeScope())
                 {
-                    var logits = model.call(channelsLast ? batch.Images.contiguous(MemoryFormat.ChannelsLast) : batch.Images);
+                    var logits = logitsOf(batch.Images);
                     lossSum += torch.nn.functional.cross_entropy(logits, batch.Labels, reduction: Reduction.Sum).item<double>();
                     var softmax = torch.softmax(logits, 1);
                     var (p, cls) = softmax.max(1);
