@@ -12,7 +12,7 @@ public static class TrainCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, synthetic-shapes, or folder:<path> (class sub-folders of images)", DefaultValueFactory = _ => "fashion-mnist" };
         var model = new Option<string>("--model") { Description = "fashionnet, vgg-small, resnet-small, or resnet18-imagenet (ImageNet-trained backbone, a new head for your classes)", DefaultValueFactory = _ => "fashionnet" };
-        var fineTune = new Option<string>("--fine-tune") { Description = "resnet18-imagenet: what trains below the new head: none (frozen backbone) or layer4", DefaultValueFactory = _ => "none" };
+        var fineTune = new Option<string>("--fine-tune") { Description = "resnet18-imagenet: what trains below the new head: none (frozen backbone), layer4 or all", DefaultValueFactory = _ => "none" };
         var epochs = new Option<int>("--epochs") { Description = "number of passes over the training data", DefaultValueFactory = _ => 3 };
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd", DefaultValueFactory = _ => "adam" };
         var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 1e-3 };

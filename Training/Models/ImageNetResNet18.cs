@@ -19,10 +19,10 @@ public sealed class ImageNetResNet18 : ClassifierModel
     /// <summary>The side the network was trained at and the mean image is stored at.</summary>
     public const int ImageSize = 224;
 
-    /// <summary>What <see cref="FineTune"/> accepts: nothing below the head, or the last stage.</summary>
-    public static IReadOnlyList<string> FineTuneChoices { get; } = ["none", "layer4"];
+    /// <summary>What <see cref="FineTune"/> accepts: nothing below the head, the last stage, or every layer.</summary>
+    public static IReadOnlyList<string> FineTuneChoices { get; } = ["none", "layer4", "all"];
 
-    private readonly ImageNetPreprocess _preprocess;
+    private readonly ImageNetPreprocess? _preprocess;
     private readonly Conv2d _conv1;
     private readonly BatchNorm2d _bn1;
     private readonly ReLU _relu;
@@ -32,13 +32,14 @@ public sealed class ImageNetResNet18 : ClassifierModel
     private readonly Linear _classifier;
     private string _fineTune = "none";
 
-    private ImageNetResNet18(int numClasses, IReadOnlyList<int> blocksPerStage, ResNetPreprocessGraph.Transform preprocess) : base(ZooName, 3, numClasses)
+    private ImageNetResNet18(int numClasses, IReadOnlyList<int> blocksPerStage, ResNetPreprocessGraph.Transform? preprocess) : base(ZooName, 3, numClasses)
     {
         if (blocksPerStage.Count != 4 || blocksPerStage.Any(b => b < 1))
             throw new ArgumentException($"a ResNet has 4 stages of at least one block, got [{string.Join(", ", blocksPerStage)}]", nameof(blocksPerStage));
         BlocksPerStage = blocksPerStage.ToArray();
-        using (var scope = torch.NewDisposeScope())
+        if (preprocess is not null)
         {
+            using var scope = torch.NewDisposeScope();
             var mean = torch.tensor(preprocess.Mean.Data, preprocess.Mean.Dims);
             _preprocess = register_module("preprocess", new ImageNetPreprocess(preprocess.ChannelOrder, mean));
         }
@@ -83,6 +84,13 @@ public sealed class ImageNetResNet18 : ClassifierModel
         }
     }
 
+    /// <summary>
+    /// The same architecture untrained, every layer trainable and without the preprocessing: with 2, 2, 2, 2 blocks
+    /// and 1000 classes it is torchvision's resnet18() (the bench's comparison).
+    /// </summary>
+    public static ImageNetResNet18 Untrained(int numClasses, IReadOnlyList<int> blocksPerStage) =>
+        new(numClasses, blocksPerStage, preprocess: null) { FineTune = "all" };
+
     /// <summary>Builds the network from the ONNX files <see cref="ImageNetResNet18Files"/> finds.</summary>
     public static ImageNetResNet18 Load(int numClasses)
     {
@@ -99,11 +107,12 @@ public sealed class ImageNetResNet18 : ClassifierModel
 
     protected override Linear Classifier => _classifier;
 
-    public ImageNetPreprocess Preprocess => _preprocess;
+    /// <summary>ML.NET's input transform; none in an <see cref="Untrained"/> network.</summary>
+    public ImageNetPreprocess? Preprocess => _preprocess;
 
     /// <summary>
-    /// What trains below the head: "none" (the backbone is frozen: only the head learns) or "layer4" (the last
-    /// stage learns too). Sets which parameters take gradients and which stages stay in evaluation mode.
+    /// What trains below the head: "none" (the backbone is frozen: only the head learns), "layer4" (the last
+    /// stage learns too) or "all". Sets which parameters take gradients and which stages stay in evaluation mode.
     /// </summary>
     public string FineTune
     {
@@ -115,7 +124,7 @@ public sealed class ImageNetResNet18 : ClassifierModel
                 throw new ArgumentException($"cannot fine-tune '{value}' of {ZooName}: choose one of {string.Join(", ", FineTuneChoices)}");
             _fineTune = choice;
             foreach (var (name, p) in named_parameters())
-                p.requires_grad = name.StartsWith("classifier.", StringComparison.Ordinal) || (choice == "layer4" && name.StartsWith("layer4.", StringComparison.Ordinal));
+                p.requires_grad = choice == "all" || name.StartsWith("classifier.", StringComparison.Ordinal) || (choice == "layer4" && name.StartsWith("layer4.", StringComparison.Ordinal));
             train(training);
         }
     }
@@ -123,7 +132,7 @@ public sealed class ImageNetResNet18 : ClassifierModel
     public override Module train(bool mode = true)
     {
         base.train(mode);
-        if (mode)
+        if (mode && _fineTune != "all")
         {
             foreach (var (name, child) in named_children())
             {
@@ -136,7 +145,8 @@ public sealed class ImageNetResNet18 : ClassifierModel
     protected override Tensor Body(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        var x = _maxpool.call(_relu.call(_bn1.call(_conv1.call(_preprocess.call(input)))));
+        var pixels = _preprocess is null ? input : _preprocess.call(input);
+        var x = _maxpool.call(_relu.call(_bn1.call(_conv1.call(pixels))));
         x = _layer4.call(_layer3.call(_layer2.call(_layer1.call(x))));
         return scope.MoveToOuter(x);
     }

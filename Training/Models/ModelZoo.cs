@@ -30,4 +30,10 @@ public static class ModelZoo
         var images = Datasets.Create(dataset, train, seed, new DatasetOptions { ImageSize = ImageNetResNet18.ImageSize });
         return new Renormalized(images, Normalization.Identity(images.Channels));
     }
+
+    /// <summary>What <see cref="OpenDataset"/> would open, without reading images where the dataset allows it (<see cref="Datasets.Describe"/>).</summary>
+    public static DatasetFacts DescribeDataset(string dataset, string model, bool train, long seed) =>
+        model.Equals(ImageNetResNet18.ZooName, StringComparison.OrdinalIgnoreCase)
+            ? DatasetFacts.Of(OpenDataset(dataset, model, train, seed))
+            : Datasets.Describe(dataset, train, seed);
 }

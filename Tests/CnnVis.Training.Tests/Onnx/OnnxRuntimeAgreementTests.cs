@@ -31,7 +31,7 @@ public class OnnxRuntimeAgreementTests : IClassFixture<ImageNetResNet18Fixture>
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var batch = torch.tensor(images, new long[] { 2, 3, Size, Size });
-        var ourPreprocessed = _fixture.Model.Preprocess.call(batch).data<float>().ToArray();
+        var ourPreprocessed = _fixture.Model.Preprocess!.call(batch).data<float>().ToArray();
         var ourFeatures = _fixture.Model.PooledFeatures(batch).data<float>().ToArray();
         Assert.Equal(2 * 512, ourFeatures.Length);
 
@@ -65,7 +65,7 @@ public class OnnxRuntimeAgreementTests : IClassFixture<ImageNetResNet18Fixture>
         Assert.Equal(new[] { 2, 2, 2, 3 }, model.BlocksPerStage);
         Assert.Equal(22, model.modules().Count(m => m is Conv2d));
         Assert.Equal(22, model.modules().Count(m => m is BatchNorm2d));
-        Assert.Equal(new[] { 2, 1, 0 }, model.Preprocess.ChannelOrder);
+        Assert.Equal(new[] { 2, 1, 0 }, model.Preprocess!.ChannelOrder);
         Assert.Equal(new long[] { 1, 3, Size, Size }, model.Preprocess.Mean.shape);
         // ImageNet statistics came in: no batch norm kept the fresh module's zero mean and unit variance.
         foreach (var bn in model.modules().OfType<BatchNorm2d>())
