@@ -54,7 +54,7 @@ def main():
     parser = argument_parser(__doc__)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--size", type=int, default=224)
-    parser.add_argument("--warmup", type=int, default=2, help="steps before timing")
+    parser.add_argument("--warmup", type=int, default=1, help="steps before timing")
     parser.add_argument("--steps", type=int, default=2, help="steps per repetition (alone)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions (alone)")
     args = parser.parse_args()

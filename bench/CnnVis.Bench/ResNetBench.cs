@@ -23,7 +23,7 @@ internal sealed class ResNetBench : IBench
 
     public int Run(BenchContext context)
     {
-        var (batch, steps, reps) = context.Quick ? (2, 1, 1) : (8, 2, 3);
+        var (batch, steps, reps) = context.Quick ? (2, 1, 1) : (8, 1, 3);
         if (context.Options.Reps is { } r) reps = r;
         var loadStart = LoadAverage();
         Console.WriteLine($"libtorch {torch.__version__}, {context.Threads} thread(s) on {Environment.ProcessorCount} core(s), load average {loadStart.ToJsonString()}; " +
@@ -36,7 +36,7 @@ internal sealed class ResNetBench : IBench
         foreach (var (layout, command, format) in new[] { ("channels_last", "step-cl", MemoryFormat.ChannelsLast), ("nchw", "step", MemoryFormat.Contiguous) })
         {
             using var step = new CSharpStep(batch, format);
-            step.Run(2);
+            step.Run(1);
             var csharp = new List<double>();
             var pytorch = new List<double>();
             for (var rep = 0; rep < reps; rep++)
