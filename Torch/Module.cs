@@ -173,8 +173,11 @@ public abstract class Module : IDisposable
 
     public IEnumerable<Tensor> buffers(bool recurse = true) => named_buffers(recurse).Select(x => x.buffer);
 
-    /// <summary>Sets training mode here and in every descendant; returns this.</summary>
-    public Module train(bool mode = true)
+    /// <summary>
+    /// Sets training mode here and in every descendant; returns this. A model may override it to keep part of
+    /// itself in evaluation mode (a frozen backbone's batch norms keep their statistics while its head trains).
+    /// </summary>
+    public virtual Module train(bool mode = true)
     {
         foreach (var m in modules()) m.training = mode;
         return this;

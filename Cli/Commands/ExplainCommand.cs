@@ -119,9 +119,10 @@ public static class ExplainCommand
         var datasetName = r.Dataset ?? meta?.Options.Dataset ?? "fashion-mnist";
         // Dataset images are read only to explain them; an image file needs only the dataset's size, normalisation and classes.
         var seed = meta?.Options.Seed ?? 0;
-        var dataset = r.Indices is null ? null : Datasets.Create(datasetName, train: false, seed: seed);
-        var data = dataset is null ? Datasets.Describe(datasetName, train: false, seed: seed) : DatasetFacts.Of(dataset);
-        var modelName = r.Model ?? meta?.Options.Model ?? throw new ArgumentException("--model is required with a bare .pt file (fashionnet, vgg-small or resnet-small)");
+        var modelName = r.Model ?? meta?.Options.Model ?? throw new ArgumentException($"--model is required with a bare .pt file ({string.Join(", ", ModelZoo.Names)})");
+        // The dataset as the model reads it (resnet18-imagenet: 224x224, pixels it preprocesses itself).
+        var dataset = r.Indices is null ? null : ModelZoo.OpenDataset(datasetName, modelName, train: false, seed: seed);
+        var data = dataset is null ? ModelZoo.DescribeDataset(datasetName, modelName, train: false, seed: seed) : DatasetFacts.Of(dataset);
         var (classCount, classNames) = Classes(r, meta, data);
         var methods = ExplanationMethods.CreateMany(r.Methods, r.Layer, InputRange.FromNormalization(data.Normalization.Mean, data.Normalization.Std));
         using var model = ModelZoo.Create(modelName, data.Channels, classCount);

@@ -11,7 +11,8 @@ public static class TrainCommand
     public static Command Build()
     {
         var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, synthetic-shapes, or folder:<path> (class sub-folders of images)", DefaultValueFactory = _ => "fashion-mnist" };
-        var model = new Option<string>("--model") { Description = "fashionnet, vgg-small or resnet-small", DefaultValueFactory = _ => "fashionnet" };
+        var model = new Option<string>("--model") { Description = "fashionnet, vgg-small, resnet-small, or resnet18-imagenet (ImageNet-trained backbone, a new head for your classes)", DefaultValueFactory = _ => "fashionnet" };
+        var fineTune = new Option<string>("--fine-tune") { Description = "resnet18-imagenet: what trains below the new head: none (frozen backbone), layer4 or all", DefaultValueFactory = _ => "none" };
         var epochs = new Option<int>("--epochs") { Description = "number of passes over the training data", DefaultValueFactory = _ => 3 };
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd", DefaultValueFactory = _ => "adam" };
         var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 1e-3 };
@@ -34,7 +35,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model, saving a checkpoint (PyTorch-readable .pt weights) after every epoch.")
         {
             dataset, model, epochs, optimizer, lr, batchSize, seed, momentum, nesterov, weightDecay, schedule, warmup, labelSmoothing,
-            trainLimit, validationLimit, threads, crop, flip, output, resume,
+            trainLimit, validationLimit, threads, crop, flip, output, resume, fineTune,
         };
         var monitorFlags = MonitorFlags.AddTo(command);
         command.SetAction((parse, cancellation) =>
@@ -57,6 +58,7 @@ public static class TrainCommand
                     LabelSmoothing = Pick(labelSmoothing, o => o.LabelSmoothing), TrainLimit = Pick(trainLimit, o => o.TrainLimit),
                     ValidationLimit = Pick(validationLimit, o => o.ValidationLimit), Threads = Pick(threads, o => o.Threads),
                     RandomCropPadding = Pick(crop, o => o.RandomCropPadding), HorizontalFlip = Pick(flip, o => o.HorizontalFlip),
+                    FineTune = Pick(fineTune, o => o.FineTune).ToLowerInvariant(),
                     // Settings without a flag of their own continue as stored.
                     StepEpochs = stored?.Options.StepEpochs ?? new TrainingOptions().StepEpochs,
                     StepGamma = stored?.Options.StepGamma ?? new TrainingOptions().StepGamma,

@@ -58,7 +58,8 @@ public sealed class Trainer
 
     /// <summary>Data for a run: the dataset's train split (optionally limited) and its test split for validation.</summary>
     public static (ImageDataset train, ImageDataset validation) OpenData(TrainingOptions options) =>
-        Limit(options, Datasets.Create(options.Dataset, train: true, seed: options.Seed), Datasets.Create(options.Dataset, train: false, seed: options.Seed));
+        Limit(options, ModelZoo.OpenDataset(options.Dataset, options.Model, train: true, seed: options.Seed),
+            ModelZoo.OpenDataset(options.Dataset, options.Model, train: false, seed: options.Seed));
 
     private static (ImageDataset train, ImageDataset validation) Limit(TrainingOptions options, ImageDataset train, ImageDataset validation)
     {
@@ -106,10 +107,12 @@ public sealed class Trainer
         var model = _model ?? zooModel!;
         if (((IExplainableModel)model).NumClasses != train.ClassNames.Count)
             throw new ArgumentException($"{model.GetType().FullName} predicts {((IExplainableModel)model).NumClasses} classes, but {train.Name} has {train.ClassNames.Count}", nameof(Model));
+        if (model is ImageNetResNet18 pretrained) pretrained.FineTune = options.FineTune;
         if (options.ChannelsLast) model.to(MemoryFormat.ChannelsLast);
         // After the cheap checks of data and model (a typo leaves no folder behind), before any step is taken.
         using var runLock = options.OutputDirectory is null ? null : TakeOutputFolder(options.OutputDirectory);
-        using var optimizer = CreateOptimizer(options, model.parameters());
+        // A frozen backbone's parameters take no gradient and are not the optimizer's to step.
+        using var optimizer = CreateOptimizer(options, model.parameters().Where(p => p.requires_grad));
         resume?.LoadInto(model, optimizer);
         using var trainLoader = new DataLoader(train, options.BatchSize, shuffle: true, seed: options.Seed, options.Augmentation);
         using var validationLoader = new DataLoader(validation, Math.Max(options.BatchSize, 256), shuffle: false, seed: options.Seed);
@@ -148,6 +151,13 @@ public sealed class Trainer
             return lastCheckpoint;
         }
 
+        // When nothing below the head trains and no augmentation changes the images, every image's pooled features are
+        // the same in every epoch: they are computed once, and an epoch trains the head on them alone.
+        model.train();
+        var frozen = options.Augmentation is null && model is ClassifierModel { BodyIsFrozen: true } zoo ? zoo : null;
+        using var trainFeatures = frozen is null ? null : FrozenFeatures.Compute(frozen, train, options.BatchSize, options.ChannelsLast);
+        using var validationFeatures = frozen is null ? null : FrozenFeatures.Compute(frozen, validation, options.BatchSize, options.ChannelsLast);
+
         try
         {
             Notify(c => c.OnTrainBegin(context), "OnTrainBegin");
@@ -164,7 +174,8 @@ public sealed class Trainer
                 long correct = 0, seen = 0;
                 // Resuming part-way through an epoch skips the batches already trained without building them.
                 var batchIndex = skipBatches;
-                foreach (var batch in trainLoader.StartingAt(skipBatches))
+                var batches = trainFeatures is null ? trainLoader.StartingAt(skipBatches) : trainFeatures.Batches(trainLoader.Order(epoch), options.BatchSize, skipBatches);
+                foreach (var batch in batches)
                 {
                     using (batch)
                     {
@@ -180,7 +191,7 @@ public sealed class Trainer
                         using (var scope = torch.NewDisposeScope())
                         {
                             optimizer.zero_grad();
-                            var logits = model.call(Layout(batch.Images, options));
+                            var logits = trainFeatures is null ? model.call(Layout(batch.Images, options)) : frozen!.Classify(batch.Images);
                             var lossTensor = torch.nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: options.LabelSmoothing);
                             loss = lossTensor.item<double>();
                             if (!double.IsFinite(loss))
@@ -206,7 +217,10 @@ public sealed class Trainer
                 skipBatches = 0;
                 clock.Stop();
                 var trainSeconds = clock.Elapsed;
-                lastEvaluation = Evaluate(model, validationLoader, epoch, context.Step, validation.ClassNames.Count, options.ChannelsLast);
+                lastEvaluation = validationFeatures is null
+                    ? Evaluate(model, validationLoader, epoch, context.Step, validation.ClassNames.Count, options.ChannelsLast)
+                    : Evaluate(model, validationFeatures.Batches(validationLoader.Order(0), validationLoader.BatchSize, 0), epoch, context.Step,
+                        validation.ClassNames.Count, frozen!.Classify);
                 var evaluation = lastEvaluation;
                 Notify(c => c.OnEvaluationEnd(context, evaluation), "OnEvaluationEnd");
                 var summary = new EpochSummary(epoch, context.Step, seen > 0 ? lossSum / seen : double.NaN, seen > 0 ? (double)correct / seen : 0,
@@ -311,7 +325,11 @@ public sealed class Trainer
     }
 
     /// <summary>Evaluates a model on a loader: loss, accuracy, per-class accuracy and every image's prediction.</summary>
-    public static Evaluation Evaluate(Module model, DataLoader loader, int epoch, long step, int numClasses, bool channelsLast = false)
+    public static Evaluation Evaluate(Module model, DataLoader loader, int epoch, long step, int numClasses, bool channelsLast = false) =>
+        Evaluate(model, loader, epoch, step, numClasses, images => model.call(channelsLast ? images.contiguous(MemoryFormat.ChannelsLast) : images));
+
+    // Evaluates on batches whose "images" are what `logitsOf` reads: images, or a frozen backbone's cached features.
+    private static Evaluation Evaluate(Module model, IEnumerable<Batch> loader, int epoch, long step, int numClasses, Func<Tensor, Tensor> logitsOf)
     {
         var wasTraining = model.training;
         model.eval();
@@ -329,7 +347,7 @@ public sealed class Trainer
                 using (batch)
                 using (var scope = torch.NewDisposeScope())
                 {
-                    var logits = model.call(channelsLast ? batch.Images.contiguous(MemoryFormat.ChannelsLast) : batch.Images);
+                    var logits = logitsOf(batch.Images);
                     lossSum += torch.nn.functional.cross_entropy(logits, batch.Labels, reduction: Reduction.Sum).item<double>();
                     var softmax = torch.softmax(logits, 1);
                     var (p, cls) = softmax.max(1);

@@ -30,6 +30,11 @@ public sealed record TrainingOptions
     public bool HorizontalFlip { get; init; }
     /// <summary>Run convolutions in channels-last (NHWC) layout, which oneDNN executes faster on CPU; results are the same.</summary>
     public bool ChannelsLast { get; init; } = true;
+    /// <summary>
+    /// For a model with a pretrained backbone (resnet18-imagenet): what trains below its new head, "none" (the
+    /// backbone is frozen) or "layer4" (its last stage learns too).
+    /// </summary>
+    public string FineTune { get; init; } = "none";
     /// <summary>Where checkpoints go; null keeps nothing on disk.</summary>
     public string? OutputDirectory { get; init; }
 
@@ -54,6 +59,7 @@ public sealed record TrainingOptions
         [nameof(Schedule)] = "--schedule", [nameof(WarmupSteps)] = "--warmup-steps", [nameof(LabelSmoothing)] = "--label-smoothing",
         [nameof(TrainLimit)] = "--train-limit", [nameof(ValidationLimit)] = "--validation-limit", [nameof(Threads)] = "--threads",
         [nameof(RandomCropPadding)] = "--random-crop", [nameof(HorizontalFlip)] = "--flip", [nameof(OutputDirectory)] = "--out",
+        [nameof(FineTune)] = "--fine-tune",
     };
 
     /// <summary>The name a user knows an option by: "--batch-size" for <c>BatchSize</c>; the field's own name when no flag sets it.</summary>
@@ -108,6 +114,7 @@ public sealed record TrainingOptions
         Same(nameof(RandomCropPadding), RandomCropPadding, stored.RandomCropPadding);
         Same(nameof(HorizontalFlip), HorizontalFlip, stored.HorizontalFlip);
         Same(nameof(ChannelsLast), ChannelsLast, stored.ChannelsLast);
+        Same(nameof(FineTune), FineTune, stored.FineTune);
         return conflicts;
     }
 
@@ -147,6 +154,10 @@ public sealed record TrainingOptions
         if (!(WeightDecay >= 0) || !(WeightDecay <= MaxLearningRate)) return Bad(nameof(WeightDecay), n => $"{n} must be a number from 0 to {Show(MaxLearningRate)}, got {Got(WeightDecay)}");
         if (!(Momentum >= 0) || !(Momentum <= 1)) return Bad(nameof(Momentum), n => $"{n} must be a number from 0 to 1, got {Got(Momentum)}");
         if (RandomCropPadding < 0) return Bad(nameof(RandomCropPadding), n => $"{n} must not be negative, got {RandomCropPadding}");
+        if (FineTune is null || !Models.ImageNetResNet18.FineTuneChoices.Contains(FineTune))
+            return Bad(nameof(FineTune), n => $"{n} must be one of {string.Join(", ", Models.ImageNetResNet18.FineTuneChoices)}, got {Got(FineTune)}");
+        if (FineTune != "none" && !Models.ImageNetResNet18.ZooName.Equals(Model, StringComparison.OrdinalIgnoreCase))
+            return Bad(nameof(FineTune), n => $"{n} {FineTune} needs a pretrained backbone ({Models.ImageNetResNet18.ZooName}); {Model} trains all its layers");
         return null;
     }
 

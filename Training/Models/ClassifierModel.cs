@@ -40,11 +40,29 @@ public abstract class ClassifierModel : Module, IExplainableModel
 
     public override Tensor forward(Tensor input)
     {
+        using var flat = PooledFeatures(input);
+        return Classifier.call(flat);
+    }
+
+    /// <summary>The body's pooled features [N, K] that the classifier reads.</summary>
+    public Tensor PooledFeatures(Tensor input)
+    {
         if (input.Dimensions != 4 || input.size(1) != InChannels)
             throw new ArgumentException($"{Name} expects input [N, {InChannels}, H, W], got [{string.Join(", ", input.shape)}]");
         using var features = Body(input);
         using var pooled = Pool.call(features);
-        using var flat = pooled.flatten(1);
-        return Classifier.call(flat);
+        return pooled.flatten(1);
     }
+
+    /// <summary>The classifier alone, on pooled features [N, K]: <c>forward(x) == Classify(PooledFeatures(x))</c>.</summary>
+    public Tensor Classify(Tensor pooledFeatures) => Classifier.call(pooledFeatures);
+
+    /// <summary>
+    /// Whether training would leave everything below the classifier as it is: no parameter there takes a gradient
+    /// and, in the current mode, no module there behaves as in training (batch norm statistics, dropout). Then the
+    /// pooled features of an image never change, and a trainer may compute them once.
+    /// </summary>
+    public bool BodyIsFrozen =>
+        named_modules().Where(m => m.name.Length > 0 && m.module != Classifier).All(m => !m.module.training)
+        && named_parameters().Where(p => !p.name.StartsWith(ClassifierLayer + ".", StringComparison.Ordinal)).All(p => !p.parameter.requires_grad);
 }

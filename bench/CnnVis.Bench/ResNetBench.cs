@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using CnnVis.Torch;
+using CnnVis.Training.Models;
+using static CnnVis.Bench.Format;
+
+namespace CnnVis.Bench;
+
+/// <summary>
+/// ResNet-18 training speed: CnnVis's ResNet (the resnet18-imagenet architecture with torchvision's 2, 2, 2, 2 blocks
+/// and 1000 classes, untrained) against torchvision's resnet18() on the same libtorch, both running one forward and
+/// backward (cross-entropy, batch norms in training mode) on a batch of 224x224 images per step, taking turns.
+/// Both layouts are measured on both sides; the headline compares channels-last, the layout CnnVis trains in.
+/// </summary>
+internal sealed class ResNetBench : IBench
+{
+    private const int Size = 224;
+    private const double Target = 1.0;
+
+    public string Name => "resnet";
+
+    public string Description => "ResNet-18 forward+backward images/s at 224x224 against torchvision's resnet18(), in turns";
+
+    public int Run(BenchContext context)
+    {
+        var (batch, steps, reps) = context.Quick ? (2, 1, 1) : (8, 1, 3);
+        if (context.Options.Reps is { } r) reps = r;
+        var loadStart = LoadAverage();
+        Console.WriteLine($"libtorch {torch.__version__}, {context.Threads} thread(s) on {Environment.ProcessorCount} core(s), load average {loadStart.ToJsonString()}; " +
+            $"batch {batch} at {Size}x{Size}, {steps} steps per repetition, {reps} repetitions" + (context.Quick ? " (quick: not a measurement)" : ""));
+        using var worker = PyTorchWorker.Start(context, "resnet.py", sameAllocator: true, "--batch", Text(batch));
+        var pytorchVersion = worker.Ready["torch_version"]?.GetValue<string>() ?? "";
+        var results = new JsonObject();
+        var ratios = new Dictionary<string, double>();
+        var rates = new Dictionary<string, (double csharp, double pytorch)>();
+        foreach (var (layout, command, format) in new[] { ("channels_last", "step-cl", MemoryFormat.ChannelsLast), ("nchw", "step", MemoryFormat.Contiguous) })
+        {
+            using var step = new CSharpStep(batch, format);
+            step.Run(1);
+            var csharp = new List<double>();
+            var pytorch = new List<double>();
+            for (var rep = 0; rep < reps; rep++)
+            {
+                Turns.Pair(rep, () => csharp.Add(step.Run(steps)), () => pytorch.Add(worker.AskNumber($"{command} {steps}", "img_per_s")));
+                Console.WriteLine($"  {layout}, repetition {rep + 1}: CnnVis {F(csharp[^1], 2)} img/s, PyTorch {F(pytorch[^1], 2)} img/s");
+            }
+            ratios[layout] = Turns.MedianRatio(csharp, pytorch);
+            rates[layout] = (Measure.Median(csharp), Measure.Median(pytorch));
+            results[layout] = new JsonObject
+            {
+                ["ratio_vs_pytorch"] = ratios[layout], ["csharp_img_s"] = rates[layout].csharp, ["pytorch_img_s"] = rates[layout].pytorch,
+                ["csharp_img_s_runs"] = Array(csharp), ["pytorch_img_s_runs"] = Array(pytorch),
+            };
+        }
+        var head = rates["channels_last"];
+        Console.WriteLine();
+        Console.WriteLine($"channels-last: CnnVis {F(head.csharp, 2)} img/s, PyTorch {F(head.pytorch, 2)} img/s, ratio {F(ratios["channels_last"], 3)} (target at least {F(Target, 1)}: {Mark(ratios["channels_last"] >= Target)})");
+        Console.WriteLine($"NCHW:          CnnVis {F(rates["nchw"].csharp, 2)} img/s, PyTorch {F(rates["nchw"].pytorch, 2)} img/s, ratio {F(ratios["nchw"], 3)}");
+        var json = context.Figures(Name, loadStart, LoadAverage(), pytorchVersion, new JsonObject
+        {
+            ["ratio_vs_pytorch"] = ratios["channels_last"],
+            ["csharp_img_s"] = head.csharp,
+            ["pytorch_img_s"] = head.pytorch,
+            ["target_ratio"] = Target,
+            ["layouts"] = results,
+            ["setup"] = new JsonObject
+            {
+                ["model"] = "ResNet-18 (2, 2, 2, 2 basic blocks, 1000 classes, untrained) vs torchvision.models.resnet18()",
+                ["torchvision_version"] = worker.Ready["torchvision_version"]?.GetValue<string>() ?? "",
+                ["step"] = "forward + cross-entropy + backward, batch norms in training mode, no optimizer step",
+                ["batch"] = batch, ["size"] = Size, ["steps_per_repetition"] = steps, ["repetitions"] = reps,
+                ["headline"] = "channels-last on both sides (the layout CnnVis trains in); NCHW figures under layouts.nchw",
+            },
+        });
+        Console.WriteLine($"wrote {context.WriteJson(Name, json)}");
+        return 0;
+    }
+
+    // CnnVis's side: the same network, batch and step as resnet.py's.
+    private sealed class CSharpStep : IDisposable
+    {
+        private readonly ImageNetResNet18 _model;
+        private readonly Tensor _images;
+        private readonly Tensor _labels;
+        private readonly int _batch;
+
+        public CSharpStep(int batch, MemoryFormat format)
+        {
+            torch.manual_seed(0);
+            _batch = batch;
+            _model = ImageNetResNet18.Untrained(1000, [2, 2, 2, 2]);
+            _model.train();
+            using var images = torch.rand(new long[] { batch, 3, Size, Size });
+            if (format == MemoryFormat.ChannelsLast) _model.to(MemoryFormat.ChannelsLast);
+            _images = images.contiguous(format).DetachFromDisposeScope();
+            _labels = torch.randint(1000, new long[] { batch }).DetachFromDisposeScope();
+        }
+
+        public double Run(int steps)
+        {
+            var clock = Stopwatch.StartNew();
+            for (var k = 0; k < steps; k++)
+            {
+                using var scope = torch.NewDisposeScope();
+                _model.zero_grad();
+                var loss = torch.nn.functional.cross_entropy(_model.call(_images), _labels);
+                loss.backward();
+            }
+            return _batch * steps / clock.Elapsed.TotalSeconds;
+        }
+
+        public void Dispose()
+        {
+            _model.Dispose();
+            _images.Dispose();
+            _labels.Dispose();
+        }
+    }
+}
