@@ -53,6 +53,14 @@ public static class DataEndpoints
                 updateRatio = Grid(l => l.UpdateRatio),
                 gradientNorm = Grid(l => l.GradientNorm),
                 weightNorm = Grid(l => l.WeightNorm),
+                // Per layer, per snapshot: the value range and the bin counts of its weight histogram (null where missing).
+                histograms = layers.Select(layer =>
+                {
+                    var at = stats.Where(l => l.Layer == layer).ToDictionary(l => l.Snapshot);
+                    return snapshots.Select(x => at.TryGetValue(x.Snapshot, out var l) && double.IsFinite(l.HistogramMin) && double.IsFinite(l.HistogramMax)
+                        ? new { min = l.HistogramMin, max = l.HistogramMax, counts = l.Histogram }
+                        : null);
+                }),
             }, s_json);
         }));
         api.MapGet("/trust", (long runId, RunRepository store) => Answer(() =>

@@ -1,6 +1,10 @@
 // The explanation timeline: probes as rows, snapshots as columns, one canvas, fed by one binary request per
 // (run, method, target) whose layout TimelineEncoder.cs describes. New snapshots are fetched alone (?from=).
+// The grid is rendered once per data, style or filter into an offscreen canvas; stepping through time (keys, the
+// slider, play, a click on a chart of the same run) only copies it and draws the selected column over it.
+// When the first complete draw is on screen the canvas gets data-drawn="true" and data-drawn-at (ms since navigation).
 import { classColor, colormap, fetchOk, right, sizeCanvas, wrong } from "./colors.js";
+import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
 
 const labelWidth = 150;
 const headerHeight = 36;
@@ -36,20 +40,42 @@ function parse(buffer) {
     return { from, probes: p, h, w, ic, ih, iw, classes: k, labels: [...labels], ids: [...ids], images, columns };
 }
 
+// The text, shortened with an ellipsis to fit the width in the context's current font.
+function fit(g, text, width) {
+    if (g.measureText(text).width <= width) return text;
+    let n = text.length;
+    while (n > 1 && g.measureText(text.slice(0, n) + "…").width > width) n--;
+    return text.slice(0, n) + "…";
+}
+
 class TimelineView {
-    constructor(canvas, large, style) {
+    constructor(canvas, large, controls, style, run) {
         this.canvas = canvas;
         this.large = large;
+        this.controls = controls ?? {};
         this.style = style;
+        this.run = run;
         this.data = null;
         this.url = null;
         this.selected = null;
         this.column = -1;
         this.thumbs = [];
+        this.base = null;
+        this.stats = null;
+        this.timer = null;
         this.onKey = e => this.key(e);
         this.onClick = e => this.click(e);
+        this.onPlay = () => this.togglePlay();
+        this.onScrub = () => this.select(Number(this.controls.scrub.value), true);
         document.addEventListener("keydown", this.onKey);
         canvas.addEventListener("click", this.onClick);
+        this.controls.play?.addEventListener("click", this.onPlay);
+        this.controls.scrub?.addEventListener("input", this.onScrub);
+        this.stopListening = onSelect(run, step => {
+            if (!this.data) return;
+            const c = nearest(this.data.columns.map(col => col.step), step);
+            if (c >= 0 && c !== this.column) this.select(c, false);
+        });
     }
 
     async load(url) {
@@ -58,6 +84,9 @@ class TimelineView {
         if (url !== this.url) return;
         this.data = data;
         this.thumbs = data.labels.map((_, r) => this.probeImage(r));
+        this.changed();
+        const step = selectedStep(this.run);
+        if (this.column < 0 && step !== null) this.column = nearest(data.columns.map(c => c.step), step);
         this.column = Math.min(this.column, data.columns.length - 1);
         this.draw();
     }
@@ -68,18 +97,31 @@ class TimelineView {
         const more = parse(await fetchOk(`${url}&from=${this.data.columns.length}`, "binary"));
         if (url !== this.url) return;
         if (more.probes !== this.data.probes || more.from !== this.data.columns.length) return this.load(url);
+        if (more.columns.length === 0) return;
         this.data.columns.push(...more.columns);
+        this.changed();
         this.draw();
     }
 
     restyle(style) {
         this.style = style;
+        this.base = null;
         this.draw();
     }
 
     dispose() {
+        this.pause();
+        this.stopListening();
         document.removeEventListener("keydown", this.onKey);
         this.canvas.removeEventListener("click", this.onClick);
+        this.controls.play?.removeEventListener("click", this.onPlay);
+        this.controls.scrub?.removeEventListener("input", this.onScrub);
+    }
+
+    // New data: what the filters and the grid are made from must be worked out again.
+    changed() {
+        this.base = null;
+        this.stats = null;
     }
 
     // The probe as a person sees it, at the map's resolution, as RGB.
@@ -95,6 +137,43 @@ class TimelineView {
             }
         }
         return out;
+    }
+
+    // Per probe: whether its prediction was right and later wrong, and how much its map moved between consecutive
+    // snapshots (mean absolute change of the map scaled to its own range, summed over time).
+    probeStats() {
+        if (this.stats) return this.stats;
+        const d = this.data, n = d.h * d.w;
+        this.stats = d.labels.map((label, r) => {
+            let wasRight = false, flipped = false, drift = 0, previous = null;
+            for (const col of d.columns) {
+                const cell = col.cells[r];
+                if (cell.pred >= 0) {
+                    if (cell.pred === label) wasRight = true;
+                    else if (wasRight) flipped = true;
+                }
+                if (!cell.present) continue;
+                if (previous && n > 0) {
+                    let sum = 0;
+                    for (let i = 0; i < n; i++) sum += Math.abs(cell.codes[i] - previous.codes[i]);
+                    drift += sum / (n * 65535);
+                }
+                previous = cell;
+            }
+            return { flipped, drift };
+        });
+        return this.stats;
+    }
+
+    // The probes shown, in order, after the filters: a class, "prediction flipped", or the quarter with most drift.
+    rows() {
+        const d = this.data, stats = this.probeStats();
+        let rows = d.labels.map((_, r) => r);
+        const cls = this.style.classFilter ?? -1;
+        if (cls >= 0) rows = rows.filter(r => d.labels[r] === cls);
+        if (this.style.filter === "flipped") rows = rows.filter(r => stats[r].flipped);
+        if (this.style.filter === "drift") rows = rows.sort((a, b) => stats[b].drift - stats[a].drift).slice(0, Math.max(4, Math.ceil(d.probes / 4)));
+        return rows;
     }
 
     ranges() {
@@ -113,11 +192,11 @@ class TimelineView {
         return (r, cell) => mode === "row" ? rows[r] : mode === "global" ? all : [lo(cell), hi(cell)];
     }
 
-    cellImage(r, cell, range) {
+    // The map over its probe into `image` (an ImageData of the map's size).
+    paintCell(image, r, cell, range) {
         const d = this.data, n = d.h * d.w;
         const table = colormap(this.style.colormap);
         const alpha = this.style.opacity;
-        const image = new ImageData(d.w, d.h);
         const px = image.data, under = this.thumbs[r];
         const [lo, hi] = range;
         const span = hi > lo ? hi - lo : 1;
@@ -129,6 +208,13 @@ class TimelineView {
             for (let c = 0; c < 3; c++) px[i * 4 + c] = (1 - a) * under[i * 3 + c] + a * table[k + c];
             px[i * 4 + 3] = 255;
         }
+    }
+
+    // A small canvas of its own holding one cell (for the enlarged view).
+    cellImage(r, cell, range) {
+        const d = this.data;
+        const image = new ImageData(d.w, d.h);
+        this.paintCell(image, r, cell, range);
         const off = document.createElement("canvas");
         off.width = d.w;
         off.height = d.h;
@@ -143,31 +229,31 @@ class TimelineView {
         return { size, pitch: size + 4, rowPitch: size + 6 };
     }
 
-    draw() {
-        const started = performance.now();
-        const d = this.data;
-        if (!d) return;
-        const { size, pitch, rowPitch } = this.layout();
-        const width = labelWidth + d.columns.length * pitch + 8;
-        const height = headerHeight + d.probes * rowPitch + 4;
-        const g = sizeCanvas(this.canvas, width, height);
+    // The whole grid (labels, thumbnails, every cell and its marks) into an offscreen canvas.
+    renderBase(rows, width, height, layout) {
+        const d = this.data, { size, pitch, rowPitch } = layout;
+        const ratio = window.devicePixelRatio || 1;
+        const base = document.createElement("canvas");
+        const g = sizeCanvas(base, width, height);
         g.fillStyle = "#fafbfc";
         g.fillRect(0, 0, width, height);
         g.imageSmoothingEnabled = true;
         const range = this.ranges();
         const names = this.style.classNames ?? [];
+        const stats = this.probeStats();
+        const scratch = document.createElement("canvas");
+        scratch.width = Math.max(1, d.w);
+        scratch.height = Math.max(1, d.h);
+        const sg = scratch.getContext("2d");
+        const image = new ImageData(Math.max(1, d.w), Math.max(1, d.h));
 
-        if (this.column >= 0) {
-            g.fillStyle = "#dde8f5";
-            g.fillRect(labelWidth + this.column * pitch - 2, 0, pitch, height);
-        }
         g.font = "11px system-ui, sans-serif";
         g.fillStyle = "#4a5366";
         g.textBaseline = "alphabetic";
         g.fillText("epoch · step", 8, 16);
         d.columns.forEach((col, c) => {
             const x = labelWidth + c * pitch;
-            g.fillStyle = c === this.column ? "#1d4f86" : "#4a5366";
+            g.fillStyle = "#4a5366";
             g.font = "600 11px system-ui, sans-serif";
             g.fillText(`e${col.epoch}`, x + 2, 14);
             g.font = "10px system-ui, sans-serif";
@@ -175,19 +261,21 @@ class TimelineView {
         });
 
         let drawn = 0;
-        for (let r = 0; r < d.probes; r++) {
-            const y = headerHeight + r * rowPitch;
+        rows.forEach((r, k) => {
+            const y = headerHeight + k * rowPitch;
             const label = d.labels[r];
             g.fillStyle = classColor(label);
             g.fillRect(0, y, 5, size);
-            const thumb = this.thumbCanvas(r);
-            g.drawImage(thumb, 10, y, size, size);
+            sg.putImageData(this.thumbImage(r), 0, 0);
+            g.drawImage(scratch, 10, y, size, size);
             g.fillStyle = classColor(label);
             g.font = "600 12px system-ui, sans-serif";
-            g.fillText(names[label] ?? `class ${label}`, 16 + size, y + 14);
+            g.fillText(fit(g, names[label] ?? `class ${label}`, labelWidth - 20 - size), 16 + size, y + 14);
             g.fillStyle = "#6b7487";
             g.font = "10px system-ui, sans-serif";
             g.fillText(`probe ${d.ids[r]}`, 16 + size, y + 28);
+            if (this.style.filter === "drift") g.fillText(`drift ${stats[r].drift.toFixed(2)}`, 16 + size, y + 41);
+            else if (stats[r].flipped) g.fillText("flipped", 16 + size, y + 41);
             d.columns.forEach((col, c) => {
                 const cell = col.cells[r];
                 const x = labelWidth + c * pitch;
@@ -196,7 +284,9 @@ class TimelineView {
                     g.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
                     return;
                 }
-                g.drawImage(this.cellImage(r, cell, range(r, cell)), x, y, size, size);
+                this.paintCell(image, r, cell, range(r, cell));
+                sg.putImageData(image, 0, 0);
+                g.drawImage(scratch, x, y, size, size);
                 drawn++;
                 if (cell.pred >= 0) {
                     g.strokeStyle = cell.pred === label ? right : wrong;
@@ -213,34 +303,123 @@ class TimelineView {
                     g.fillStyle = "#fff";
                     g.fillText(text, x + size - tw - 1, y + size - 5);
                 }
-                if (this.selected && this.selected.row === r && this.selected.col === c) {
-                    g.strokeStyle = "#1d4f86";
-                    g.lineWidth = 2;
-                    g.strokeRect(x - 2, y - 2, size + 4, size + 4);
-                    g.lineWidth = 1;
-                }
             });
+        });
+        if (rows.length === 0) {
+            g.fillStyle = "#6b7487";
+            g.font = "13px system-ui, sans-serif";
+            g.fillText("No probe matches the filters.", 16, headerHeight + 24);
         }
-        this.canvas.dataset.cells = drawn;
+        return { canvas: base, rows, width, height, layout, drawn, ratio };
+    }
+
+    draw() {
+        const started = performance.now();
+        const d = this.data;
+        if (!d) return;
+        const layout = this.layout();
+        const { size, pitch, rowPitch } = layout;
+        const rows = this.rows();
+        const width = labelWidth + d.columns.length * pitch + 8;
+        const height = headerHeight + Math.max(1, rows.length) * rowPitch + 4;
+        if (!this.base || this.base.width !== width || this.base.height !== height || this.base.layout.size !== size) {
+            this.base = this.renderBase(rows, width, height, layout);
+        }
+        const g = sizeCanvas(this.canvas, width, height);
+        g.drawImage(this.base.canvas, 0, 0, width, height);
+
+        // The selected time, over the grid: a band over the header and a frame around the column.
+        if (this.column >= 0) {
+            const x = labelWidth + this.column * pitch - 2;
+            g.fillStyle = "rgba(29, 79, 134, 0.16)";
+            g.fillRect(x, 0, pitch, headerHeight - 2);
+            g.strokeStyle = "#1d4f86";
+            g.lineWidth = 2;
+            g.strokeRect(x + 1, 1, pitch - 2, height - 2);
+            g.lineWidth = 1;
+        }
+        if (this.selected) {
+            const k = rows.indexOf(this.selected.row);
+            if (k >= 0) {
+                const x = labelWidth + this.selected.col * pitch, y = headerHeight + k * rowPitch;
+                g.strokeStyle = "#1d4f86";
+                g.lineWidth = 2;
+                g.strokeRect(x - 2, y - 2, size + 4, size + 4);
+                g.lineWidth = 1;
+            }
+        }
+        this.canvas.dataset.cells = this.base.drawn;
         // Where the cells are, for tests and tools: the label column, header, cell size and pitches.
         this.canvas.dataset.geometry = [labelWidth, headerHeight, size, pitch, rowPitch].join(",");
         this.canvas.dataset.probes = d.probes;
+        this.canvas.dataset.rows = rows.length;
+        this.canvas.dataset.rowIds = rows.map(r => d.ids[r]).join(",");
         this.canvas.dataset.snapshots = d.columns.length;
+        this.canvas.dataset.column = this.column;
         this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+        this.updateControls();
         this.drawLarge();
+        if (this.canvas.dataset.drawn !== "true") {
+            // After the browser has painted this frame: the grid is on screen, not only in the canvas's buffer.
+            requestAnimationFrame(() => {
+                this.canvas.dataset.drawnAt = performance.now().toFixed(1);
+                this.canvas.dataset.drawn = "true";
+            });
+        }
     }
 
-    thumbCanvas(r) {
+    thumbImage(r) {
         const d = this.data, n = d.h * d.w, px = new ImageData(Math.max(1, d.w), Math.max(1, d.h));
         for (let i = 0; i < n; i++) {
             for (let c = 0; c < 3; c++) px.data[i * 4 + c] = this.thumbs[r][i * 3 + c];
             px.data[i * 4 + 3] = 255;
         }
-        const off = document.createElement("canvas");
-        off.width = px.width;
-        off.height = px.height;
-        off.getContext("2d").putImageData(px, 0, 0);
-        return off;
+        return px;
+    }
+
+    updateControls() {
+        const { scrub, label, play } = this.controls;
+        const n = this.data.columns.length;
+        if (scrub) {
+            scrub.max = String(Math.max(0, n - 1));
+            scrub.value = String(Math.max(0, this.column));
+            scrub.disabled = n < 2;
+        }
+        if (label) {
+            const col = this.data.columns[this.column];
+            label.textContent = col ? `snapshot ${col.seq} · epoch ${col.epoch} · step ${col.step}` : "no snapshot selected";
+        }
+        if (play) {
+            play.textContent = this.timer ? "❚❚ Pause" : "▶ Play";
+            play.disabled = n < 2;
+            play.dataset.playing = this.timer ? "true" : "false";
+        }
+    }
+
+    // Selects a snapshot column (from a click, a key, the slider or play); share=true tells the run's other views.
+    select(c, share) {
+        if (!this.data || c < 0 || c >= this.data.columns.length) return;
+        this.column = c;
+        if (this.selected) this.selected = { row: this.selected.row, col: c };
+        this.draw();
+        if (share) selectStep(this.run, this.data.columns[c].step);
+    }
+
+    togglePlay() {
+        if (this.timer) return this.pause();
+        if (!this.data || this.data.columns.length < 2) return;
+        if (this.column < 0 || this.column >= this.data.columns.length - 1) this.select(0, true);
+        this.timer = setInterval(() => {
+            if (this.column >= this.data.columns.length - 1) return this.pause();
+            this.select(this.column + 1, true);
+        }, 500);
+        this.updateControls();
+    }
+
+    pause() {
+        if (this.timer) clearInterval(this.timer);
+        this.timer = null;
+        if (this.data) this.updateControls();
     }
 
     hit(event) {
@@ -249,20 +428,20 @@ class TimelineView {
         const rect = this.canvas.getBoundingClientRect();
         const x = event.clientX - rect.left, y = event.clientY - rect.top;
         const { size, pitch, rowPitch } = this.layout();
+        const rows = this.rows();
         const col = Math.floor((x - labelWidth) / pitch);
         if (col < 0 || col >= d.columns.length) return null;
         if (y < headerHeight) return { row: -1, col };
-        const row = Math.floor((y - headerHeight) / rowPitch);
-        if (row < 0 || row >= d.probes || (y - headerHeight) % rowPitch > size) return { row: -1, col };
-        return { row, col };
+        const k = Math.floor((y - headerHeight) / rowPitch);
+        if (k < 0 || k >= rows.length || (y - headerHeight) % rowPitch > size) return { row: -1, col };
+        return { row: rows[k], col };
     }
 
     click(event) {
         const at = this.hit(event);
         if (!at) return;
-        this.column = at.col;
         this.selected = at.row >= 0 ? at : null;
-        this.draw();
+        this.select(at.col, true);
     }
 
     key(event) {
@@ -275,10 +454,9 @@ class TimelineView {
         }
         if (step === 0) return;
         event.preventDefault();
+        this.pause();
         const last = this.data.columns.length - 1;
-        this.column = Math.max(0, Math.min(last, (this.column < 0 ? (step > 0 ? -1 : last + 1) : this.column) + step));
-        if (this.selected) this.selected = { row: this.selected.row, col: this.column };
-        this.draw();
+        this.select(Math.max(0, Math.min(last, (this.column < 0 ? (step > 0 ? -1 : last + 1) : this.column) + step)), true);
     }
 
     // The chosen cell large, its neighbours in time beneath it.
@@ -321,7 +499,7 @@ class TimelineView {
             const caption = document.createElement("figcaption");
             caption.textContent = px > 100 ? `${this.methodName()}` : `e${d.columns[c].epoch}·${d.columns[c].step}` + (Number.isNaN(other.prob) ? "" : ` ${other.prob.toFixed(2)}`);
             box.append(canvas, caption);
-            if (px <= 100) box.addEventListener("click", () => { this.selected = { row: s.row, col: c }; this.column = c; this.draw(); });
+            if (px <= 100) box.addEventListener("click", () => { this.selected = { row: s.row, col: c }; this.select(c, true); });
             return box;
         };
         const row = document.createElement("div");
@@ -339,6 +517,6 @@ class TimelineView {
     }
 }
 
-export function createTimeline(canvas, large, style) {
-    return new TimelineView(canvas, large, style);
+export function createTimeline(canvas, large, controls, style, run) {
+    return new TimelineView(canvas, large, controls, style, run);
 }
