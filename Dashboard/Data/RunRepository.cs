@@ -18,7 +18,9 @@ public sealed class RunRepository : IDisposable
     private readonly ConcurrentBag<RunReader> _idle = [];
     private readonly SemaphoreSlim _slots;
     private readonly Dictionary<(long Run, string Method, string Target, int From), (long Counter, byte[] Bytes)> _timelines = [];
+    private readonly Dictionary<(long Run, string Method, string Target, int From), (byte[] Plain, byte[] Gzip)> _compressed = [];
     private readonly Dictionary<long, (long Counter, TrustSeries Series)> _trust = [];
+    private readonly Dictionary<long, (long Counter, IReadOnlyList<(string Method, string Target)> Kinds)> _kinds = [];
     private bool _disposed;
 
     /// <param name="storePath">The store to read.</param>
@@ -50,7 +52,25 @@ public sealed class RunRepository : IDisposable
 
     public IReadOnlyList<SnapshotInfo> Snapshots(long runId) => Read(r => r.Snapshots(runId));
 
-    public IReadOnlyList<(string Method, string Target)> MapKinds(long runId) => Read(r => r.MapKinds(runId));
+    /// <summary>
+    /// The (method, target) pairs the run has maps for, cached until the run changes: every timeline request checks
+    /// its kind, and listing them scans the run's maps.
+    /// </summary>
+    public IReadOnlyList<(string Method, string Target)> MapKinds(long runId) => Read(r =>
+    {
+        var counter = r.ChangeCounter(runId);
+        lock (_cacheGate)
+        {
+            if (_kinds.TryGetValue(runId, out var cached) && cached.Counter == counter) return cached.Kinds;
+        }
+        var kinds = r.MapKinds(runId);
+        lock (_cacheGate)
+        {
+            if (_kinds.Count >= 64) _kinds.Clear();
+            _kinds[runId] = (counter, kinds);
+        }
+        return kinds;
+    });
 
     public IReadOnlyList<ProbeRecord> Probes(long runId) => Read(r => r.Probes(runId));
 
@@ -85,6 +105,29 @@ public sealed class RunRepository : IDisposable
         }
         return bytes;
     });
+
+    /// <summary>
+    /// <see cref="Timeline"/>'s bytes gzip-compressed (maps are smooth, so they shrink several times), compressed once
+    /// per change of the run and cached, so many clients cost one compression.
+    /// </summary>
+    public byte[] TimelineGzip(long runId, string method, string target, int from)
+    {
+        var plain = Timeline(runId, method, target, from);
+        var key = (runId, method, target, from);
+        lock (_cacheGate)
+        {
+            if (_compressed.TryGetValue(key, out var cached) && ReferenceEquals(cached.Plain, plain)) return cached.Gzip;
+        }
+        using var stream = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)) gzip.Write(plain);
+        var bytes = stream.ToArray();
+        lock (_cacheGate)
+        {
+            if (_compressed.Count >= 64) _compressed.Clear();
+            _compressed[key] = (plain, bytes);
+        }
+        return bytes;
+    }
 
     /// <summary>
     /// The trust view's lines, cached until the run changes. The read API has no drift-only query, so this reads the

@@ -11,7 +11,7 @@ const headerHeight = 36;
 
 function parse(buffer) {
     const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
-    if (magic !== "CVT1") throw new Error(`timeline data starts with '${magic}', not CVT1`);
+    if (magic !== "CVT2") throw new Error(`timeline data starts with '${magic}', not CVT2`);
     const [from, s, p, h, w, ic, ih, iw, k] = new Int32Array(buffer, 4, 9);
     let o = 40;
     const ints = n => { const a = new Int32Array(buffer, o, n); o += 4 * n; return a; };
@@ -22,8 +22,8 @@ function parse(buffer) {
     const pred = bytes(s * p), present = bytes(s * p);
     o = Math.ceil(o / 4) * 4;
     const labels = ints(p), ids = ints(p);
-    const codes = new Uint16Array(buffer, o, s * p * h * w);
-    o += 2 * s * p * h * w;
+    const codes = new Uint8Array(buffer, o, s * p * h * w);
+    o += s * p * h * w;
     const images = from === 0 ? new Uint8Array(buffer, o, p * ic * ih * iw) : null;
     const columns = [];
     for (let c = 0; c < s; c++) {
@@ -80,8 +80,14 @@ class TimelineView {
 
     async load(url) {
         this.url = url;
-        const data = parse(await fetchOk(url, "binary"));
+        // Where the time to the first draw goes (read by bench/ and tools): when the page's script asked for the
+        // data, and how long fetching and parsing took.
+        const asked = performance.now();
+        const buffer = await fetchOk(url, "binary");
+        const fetched = performance.now();
+        const data = parse(buffer);
         if (url !== this.url) return;
+        Object.assign(this.canvas.dataset, { loadStartedAt: asked.toFixed(1), fetchMs: (fetched - asked).toFixed(1), bytes: buffer.byteLength });
         this.data = data;
         this.thumbs = data.labels.map((_, r) => this.probeImage(r));
         this.changed();
@@ -156,7 +162,7 @@ class TimelineView {
                 if (previous && n > 0) {
                     let sum = 0;
                     for (let i = 0; i < n; i++) sum += Math.abs(cell.codes[i] - previous.codes[i]);
-                    drift += sum / (n * 65535);
+                    drift += sum / (n * 255);
                 }
                 previous = cell;
             }
@@ -178,7 +184,7 @@ class TimelineView {
 
     ranges() {
         const d = this.data, mode = this.style.normalisation;
-        const lo = (cell) => cell.offset, hi = (cell) => cell.offset + 65535 * cell.scale;
+        const lo = (cell) => cell.offset, hi = (cell) => cell.offset + 255 * cell.scale;
         const rows = d.labels.map((_, r) => {
             let a = Infinity, b = -Infinity;
             for (const col of d.columns) {
@@ -192,32 +198,53 @@ class TimelineView {
         return (r, cell) => mode === "row" ? rows[r] : mode === "global" ? all : [lo(cell), hi(cell)];
     }
 
-    // The map over its probe into `image` (an ImageData of the map's size).
-    paintCell(image, r, cell, range) {
-        const d = this.data, n = d.h * d.w;
-        const table = colormap(this.style.colormap);
-        const alpha = this.style.opacity;
-        const px = image.data, under = this.thumbs[r];
+    // Per colour level k: the map's opacity over the probe, and the colour already weighted by it. Low values let
+    // the image show through, so the map reads as a highlight on the probe.
+    blend() {
+        const key = `${this.style.colormap}|${this.style.opacity}`;
+        if (this.blendKey === key) return this.blendTable;
+        const table = colormap(this.style.colormap), alpha = this.style.opacity;
+        const a = new Float32Array(256), c = new Float32Array(256 * 3);
+        for (let k = 0; k < 256; k++) {
+            a[k] = alpha * (0.35 + 0.65 * (k / 255));
+            for (let j = 0; j < 3; j++) c[k * 3 + j] = a[k] * table[k * 3 + j];
+        }
+        this.blendKey = key;
+        this.blendTable = { a, c };
+        return this.blendTable;
+    }
+
+    // The map over its probe into the pixels px of an image `stride` pixels wide, its top left corner at (ox, oy).
+    paintCell(px, stride, ox, oy, r, cell, range) {
+        const d = this.data, w = d.w, h = d.h;
+        const { a, c } = this.blend();
+        const under = this.thumbs[r];
         const [lo, hi] = range;
         const span = hi > lo ? hi - lo : 1;
-        for (let i = 0; i < n; i++) {
-            const v = Math.min(1, Math.max(0, (cell.offset + cell.codes[i] * cell.scale - lo) / span));
-            const k = Math.round(v * 255) * 3;
-            // Low values let the image show through, so the map reads as a highlight on the probe.
-            const a = alpha * (0.35 + 0.65 * v);
-            for (let c = 0; c < 3; c++) px[i * 4 + c] = (1 - a) * under[i * 3 + c] + a * table[k + c];
-            px[i * 4 + 3] = 255;
+        // The cell's 256 codes to colour levels once, instead of per pixel.
+        const level = new Uint8Array(256);
+        for (let code = 0; code < 256; code++) level[code] = Math.round(Math.min(1, Math.max(0, (cell.offset + code * cell.scale - lo) / span)) * 255);
+        const codes = cell.codes;
+        for (let y = 0; y < h; y++) {
+            let o = ((oy + y) * stride + ox) * 4, i = y * w;
+            for (let x = 0; x < w; x++, i++, o += 4) {
+                const k = level[codes[i]], keep = 1 - a[k], u = i * 3, t = k * 3;
+                px[o] = keep * under[u] + c[t];
+                px[o + 1] = keep * under[u + 1] + c[t + 1];
+                px[o + 2] = keep * under[u + 2] + c[t + 2];
+                px[o + 3] = 255;
+            }
         }
     }
 
     // A small canvas of its own holding one cell (for the enlarged view).
     cellImage(r, cell, range) {
         const d = this.data;
-        const image = new ImageData(d.w, d.h);
-        this.paintCell(image, r, cell, range);
+        const image = new ImageData(Math.max(1, d.w), Math.max(1, d.h));
+        this.paintCell(image.data, d.w, 0, 0, r, cell, range);
         const off = document.createElement("canvas");
-        off.width = d.w;
-        off.height = d.h;
+        off.width = image.width;
+        off.height = image.height;
         off.getContext("2d").putImageData(image, 0, 0);
         return off;
     }
@@ -241,11 +268,20 @@ class TimelineView {
         const range = this.ranges();
         const names = this.style.classNames ?? [];
         const stats = this.probeStats();
-        const scratch = document.createElement("canvas");
-        scratch.width = Math.max(1, d.w);
-        scratch.height = Math.max(1, d.h);
-        const sg = scratch.getContext("2d");
-        const image = new ImageData(Math.max(1, d.w), Math.max(1, d.h));
+        // Every cell and thumbnail at the map's own resolution in one atlas, put once; cells are then scaled from it
+        // (thousands of putImageData calls would cost more than the drawing).
+        const mw = Math.max(1, d.w), mh = Math.max(1, d.h), across = d.columns.length + 1;
+        const atlasImage = new ImageData(across * mw, Math.max(1, rows.length) * mh);
+        rows.forEach((r, k) => {
+            this.paintThumb(atlasImage.data, across * mw, 0, k * mh, r);
+            d.columns.forEach((col, c) => {
+                if (col.cells[r].present) this.paintCell(atlasImage.data, across * mw, (c + 1) * mw, k * mh, r, col.cells[r], range(r, col.cells[r]));
+            });
+        });
+        const atlas = document.createElement("canvas");
+        atlas.width = atlasImage.width;
+        atlas.height = atlasImage.height;
+        atlas.getContext("2d").putImageData(atlasImage, 0, 0);
 
         g.font = "11px system-ui, sans-serif";
         g.fillStyle = "#4a5366";
@@ -266,8 +302,7 @@ class TimelineView {
             const label = d.labels[r];
             g.fillStyle = classColor(label);
             g.fillRect(0, y, 5, size);
-            sg.putImageData(this.thumbImage(r), 0, 0);
-            g.drawImage(scratch, 10, y, size, size);
+            g.drawImage(atlas, 0, k * mh, mw, mh, 10, y, size, size);
             g.fillStyle = classColor(label);
             g.font = "600 12px system-ui, sans-serif";
             g.fillText(fit(g, names[label] ?? `class ${label}`, labelWidth - 20 - size), 16 + size, y + 14);
@@ -284,9 +319,7 @@ class TimelineView {
                     g.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
                     return;
                 }
-                this.paintCell(image, r, cell, range(r, cell));
-                sg.putImageData(image, 0, 0);
-                g.drawImage(scratch, x, y, size, size);
+                g.drawImage(atlas, (c + 1) * mw, k * mh, mw, mh, x, y, size, size);
                 drawn++;
                 if (cell.pred >= 0) {
                     g.strokeStyle = cell.pred === label ? right : wrong;
@@ -368,13 +401,17 @@ class TimelineView {
         }
     }
 
-    thumbImage(r) {
-        const d = this.data, n = d.h * d.w, px = new ImageData(Math.max(1, d.w), Math.max(1, d.h));
-        for (let i = 0; i < n; i++) {
-            for (let c = 0; c < 3; c++) px.data[i * 4 + c] = this.thumbs[r][i * 3 + c];
-            px.data[i * 4 + 3] = 255;
+    paintThumb(px, stride, ox, oy, r) {
+        const d = this.data, under = this.thumbs[r];
+        for (let y = 0; y < d.h; y++) {
+            for (let x = 0; x < d.w; x++) {
+                const i = y * d.w + x, o = ((oy + y) * stride + ox + x) * 4;
+                px[o] = under[i * 3];
+                px[o + 1] = under[i * 3 + 1];
+                px[o + 2] = under[i * 3 + 2];
+                px[o + 3] = 255;
+            }
         }
-        return px;
     }
 
     updateControls() {
