@@ -327,17 +327,21 @@ class TimelineView {
                     g.strokeRect(x + 1.25, y + 1.25, size - 2.5, size - 2.5);
                     g.lineWidth = 1;
                 }
-                if (!Number.isNaN(cell.prob)) {
-                    const text = cell.prob.toFixed(2);
-                    g.font = "600 10px system-ui, sans-serif";
-                    const tw = g.measureText(text).width + 4;
-                    g.fillStyle = "rgba(20, 24, 32, 0.72)";
-                    g.fillRect(x + size - tw - 3, y + size - 15, tw, 12);
-                    g.fillStyle = "#fff";
-                    g.fillText(text, x + size - tw - 1, y + size - 5);
-                }
             });
         });
+        // The true-class probabilities in a second pass, with one font and one measured width ("0.00" is as wide as
+        // any): setting fonts and measuring per cell costs more than drawing the cells.
+        g.font = "600 10px system-ui, sans-serif";
+        const tw = g.measureText("0.00").width + 4;
+        g.fillStyle = "rgba(20, 24, 32, 0.72)";
+        rows.forEach((r, k) => d.columns.forEach((col, c) => {
+            if (col.cells[r].present && !Number.isNaN(col.cells[r].prob)) g.fillRect(labelWidth + c * pitch + size - tw - 3, headerHeight + k * rowPitch + size - 15, tw, 12);
+        }));
+        g.fillStyle = "#fff";
+        rows.forEach((r, k) => d.columns.forEach((col, c) => {
+            const cell = col.cells[r];
+            if (cell.present && !Number.isNaN(cell.prob)) g.fillText(cell.prob.toFixed(2), labelWidth + c * pitch + size - tw - 1, headerHeight + k * rowPitch + size - 5);
+        }));
         if (rows.length === 0) {
             g.fillStyle = "#6b7487";
             g.font = "13px system-ui, sans-serif";
