@@ -18,9 +18,11 @@ public static class DashboardApp
     public const string DefaultStore = "runs/cnnvis.db";
 
     /// <param name="args">Host arguments: --urls, --token, --store, --poll-ms (how often live pages look for new data),
-    /// --upload-mb (the most one upload may have, 10 by default), --jobs (computations run at once, half the cores by default).</param>
+    /// --upload-mb (the most one upload may have, 10 by default), --jobs (computations run at once, half the cores by default),
+    /// --readers (how many requests read the store at once, each on its own read-only connection).</param>
     /// <param name="storePath">The store to serve; overrides --store.</param>
-    public static WebApplication Build(string[] args, string? storePath = null)
+    /// <param name="configure">Last changes to the host before it is built (a host program's logging or lifetime).</param>
+    public static WebApplication Build(string[] args, string? storePath = null, Action<WebApplicationBuilder>? configure = null)
     {
         // The app's own name, so its static web assets (Blazor's script, wwwroot) are found when another program
         // (the CLI, a test) hosts it.
@@ -40,9 +42,10 @@ public static class DashboardApp
         var access = DashboardAccess.For(urls.Split(';', StringSplitOptions.RemoveEmptyEntries), builder.Configuration["token"]);
         var store = storePath ?? builder.Configuration["store"] ?? DefaultStore;
         var poll = TimeSpan.FromMilliseconds(int.TryParse(builder.Configuration["poll-ms"], out var ms) && ms > 0 ? ms : 1000);
+        var readers = int.TryParse(builder.Configuration["readers"], out var n) && n > 0 ? n : RunRepository.DefaultReaders;
 
         builder.Services.AddSingleton(access);
-        builder.Services.AddSingleton(_ => new RunRepository(store));
+        builder.Services.AddSingleton(_ => new RunRepository(store, readers));
         builder.Services.AddSingleton(sp => new StoreWatcher(sp.GetRequiredService<RunRepository>(), poll, sp.GetRequiredService<ILogger<StoreWatcher>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreWatcher>());
         var uploadMb = double.TryParse(builder.Configuration["upload-mb"], NumberStyles.Float, CultureInfo.InvariantCulture, out var mb) && mb > 0 ? mb : 10;
@@ -53,6 +56,7 @@ public static class DashboardApp
         builder.Services.AddSingleton<PostHocAnalysis>();
         builder.Services.AddSingleton<ActivationImages>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseMiddleware<AccessTokenMiddleware>();

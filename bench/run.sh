@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs CnnVis's benchmarks, the PyTorch reference side by side in the same invocation.
-#   bash bench/run.sh <engine|train|explain|monitor|resnet|all> [--threads N] [--quick] [--out DIR]
+#   bash bench/run.sh <engine|train|explain|monitor|resnet|dashboard|all> [--threads N] [--quick] [--out DIR]
 # ./build.sh bench <name> installs what they need (python3-torch, python3-numpy, python3-torchvision) and calls this.
 # Figures go to the terminal and to bench/out/<name>.json.
 set -euo pipefail
@@ -19,9 +19,9 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # Build in Release when the program is missing or older than any source it is made from.
 stale() {
   [ ! -x "$BIN" ] && return 0
-  [ -n "$(find "$PROJECT" "$ROOT/Torch" "$ROOT/Training" "$ROOT/Visualizers" "$ROOT/Monitor" "$ROOT/Directory.Build.props" \
-      \( -path '*/bin' -o -path '*/obj' -o -path '*/native/build' \) -prune -o \
-      \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' \) \
+  [ -n "$(find "$PROJECT" "$ROOT/Torch" "$ROOT/Training" "$ROOT/Visualizers" "$ROOT/Monitor" "$ROOT/Dashboard" "$ROOT/Directory.Build.props" \
+      \( -path '*/bin' -o -path '*/obj' -o -path '*/native/build' -o -path '*/node_modules' -o -path '*/wwwroot/lib' \) -prune -o \
+      \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' -o -name '*.razor' -o -name '*.js' -o -name '*.css' \) \
       -newer "$BIN" -print -quit)" ]
 }
 if stale; then
@@ -29,7 +29,8 @@ if stale; then
   dotnet build "$PROJECT/CnnVis.Bench.csproj" -c Release -nologo -v quiet -clp:NoSummary -p:TreatWarningsAsErrors=true
 fi
 
-if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
+# The dashboard bench has no PyTorch side.
+if [ "$name" != dashboard ] && ! "$PYTHON" -c 'import torch' 2>/dev/null; then
   echo "$PYTHON cannot import torch: install Debian's python3-torch (./build.sh bench does), or set CNNVIS_BENCH_PYTHON" >&2
   exit 1
 fi

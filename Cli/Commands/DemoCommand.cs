@@ -8,8 +8,9 @@ namespace CnnVis.Cli.Commands;
 /// <summary>
 /// `cnnvis demo`: the main job in one command. Trains FashionNet briefly on Fashion-MNIST with the monitor on,
 /// recording 64 test images × CAM, Grad-CAM, saliency and guided backprop, filters, layer statistics and the
-/// validation cube into the run store, and ends with where the store is and what the monitor cost. With
-/// --pictures it also writes a labelled grid and the first-layer filters as PNGs after every epoch.
+/// validation cube into the run store, while the dashboard serves the run live from the same process (and keeps
+/// serving after training until Ctrl+C; --no-serve for scripts). With --pictures it also writes a labelled grid and
+/// the first-layer filters as PNGs after every epoch.
 /// </summary>
 public static class DemoCommand
 {
@@ -20,16 +21,22 @@ public static class DemoCommand
         var threads = ThreadsOption.Create();
         var store = new Option<string>("--store") { Description = "the run store the monitor writes", DefaultValueFactory = _ => MonitorFlags.DefaultStore };
         var pictures = new Option<bool>("--pictures") { Description = "also write explanation grids and filters as PNGs after each epoch" };
-        var command = new Command("demo", "Train FashionNet briefly on Fashion-MNIST (12,000 images, 2 epochs) with the monitor recording into the run store.") { output, epochs, threads, store, pictures };
-        command.SetAction((parse, cancellation) =>
+        var command = new Command("demo",
+            "Train FashionNet briefly on Fashion-MNIST (12,000 images, 2 epochs) with the monitor recording into the run store, serving the dashboard live (--no-serve: do not).")
+        {
+            output, epochs, threads, store, pictures,
+        };
+        var serve = ServeFlags.AddTo(command, servesByDefault: true);
+        command.SetAction(async (parse, cancellation) =>
         {
             try
             {
                 ThreadsOption.Validate(parse.GetValue(threads));
+                serve.Wanted(parse);
             }
             catch (ArgumentException e)
             {
-                return Task.FromResult(CliErrors.Report(e));
+                return CliErrors.Report(e);
             }
             var options = new TrainingOptions
             {
@@ -51,14 +58,9 @@ public static class DemoCommand
             }
             catch (Exception e) when (CliErrors.IsUserError(e))
             {
-                return Task.FromResult(CliErrors.Report(e));
+                return CliErrors.Report(e);
             }
-            using (monitor)
-            {
-                var code = TrainCommand.Run(options, null, cancellation, [monitor, .. extra]);
-                MonitorFlags.PrintSummary(monitor);
-                return Task.FromResult(code);
-            }
+            return await serve.TrainAsync(parse, monitor, m => TrainCommand.Run(options, null, cancellation, [m, .. extra]), cancellation);
         });
         return command;
     }

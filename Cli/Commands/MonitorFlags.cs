@@ -34,10 +34,13 @@ public sealed class MonitorFlags
         return flags;
     }
 
-    /// <summary>The monitor the flags ask for, or null without --monitor. Bad values throw an error naming the flag.</summary>
-    public TrainingMonitor? Create(ParseResult parse)
+    /// <summary>
+    /// The monitor the flags ask for, or null without --monitor (and without <paramref name="required"/>, which --serve
+    /// sets: the dashboard shows what the monitor records). Bad values throw an error naming the flag.
+    /// </summary>
+    public TrainingMonitor? Create(ParseResult parse, bool required = false)
     {
-        if (!parse.GetValue(Monitor)) return null;
+        if (!required && !parse.GetValue(Monitor)) return null;
         return TrainingMonitor.Open(parse.GetValue(Store)!, Options(parse));
     }
 
@@ -82,27 +85,24 @@ public sealed class MonitorFlags
     }
 
     /// <summary>
-    /// Runs <paramref name="train"/> with the monitor the flags ask for (none without --monitor) among its extra
-    /// callbacks, then prints where the store is and what the monitor cost. A bad flag or store is one red line.
+    /// Runs <paramref name="train"/> with the monitor the flags ask for (none without --monitor or --serve) among its
+    /// extra callbacks, then prints where the store is and what the monitor cost; with --serve the dashboard serves the
+    /// store live meanwhile and after training until Ctrl+C. A bad flag or store is one red line.
     /// </summary>
-    public static int RunMonitored(MonitorFlags flags, ParseResult parse, Func<Training.Loop.TrainingCallback[], int> train)
+    public static async Task<int> RunMonitoredAsync(MonitorFlags flags, ServeFlags serve, ParseResult parse, Func<Training.Loop.TrainingCallback[], int> train,
+        CancellationToken cancellation)
     {
         TrainingMonitor? monitor;
         try
         {
-            monitor = flags.Create(parse);
+            monitor = flags.Create(parse, required: serve.Wanted(parse));
         }
         catch (Exception e) when (CliErrors.IsUserError(e))
         {
             return CliErrors.Report(e);
         }
         if (monitor is null) return train([]);
-        using (monitor)
-        {
-            var code = train([monitor]);
-            PrintSummary(monitor);
-            return code;
-        }
+        return await serve.TrainAsync(parse, monitor, m => train([m]), cancellation);
     }
 
     /// <summary>The closing lines: where the store is and what the monitor cost.</summary>

@@ -5,7 +5,10 @@ using Spectre.Console;
 
 namespace CnnVis.Cli.Commands;
 
-/// <summary>`cnnvis train`: trains a zoo model on a dataset with a live progress bar and a line per epoch.</summary>
+/// <summary>
+/// `cnnvis train`: trains a zoo model on a dataset with a live progress bar and a line per epoch; with --serve the
+/// dashboard serves the run live from the same process.
+/// </summary>
 public static class TrainCommand
 {
     public static Command Build()
@@ -38,7 +41,8 @@ public static class TrainCommand
             trainLimit, validationLimit, threads, crop, flip, output, resume, fineTune,
         };
         var monitorFlags = MonitorFlags.AddTo(command);
-        command.SetAction((parse, cancellation) =>
+        var serveFlags = ServeFlags.AddTo(command, servesByDefault: false);
+        command.SetAction(async (parse, cancellation) =>
         {
             var resumeFrom = parse.GetValue(resume);
             try
@@ -66,11 +70,11 @@ public static class TrainCommand
                     // A resumed run writes into its own folder unless --out says otherwise (the trainer finds that folder).
                     OutputDirectory = parse.GetValue(output),
                 };
-                return Task.FromResult(MonitorFlags.RunMonitored(monitorFlags, parse, monitor => Train(options, stored, cancellation, monitor)));
+                return await MonitorFlags.RunMonitoredAsync(monitorFlags, serveFlags, parse, monitor => Train(options, stored, cancellation, monitor), cancellation);
             }
             catch (Exception e) when (CliErrors.IsUserError(e))
             {
-                return Task.FromResult(CliErrors.Report(e));
+                return CliErrors.Report(e);
             }
         });
         return command;

@@ -4,19 +4,23 @@ namespace CnnVis.Dashboard.Data;
 
 /// <summary>
 /// Packs a run's maps of one method and target, probes × snapshots, into one compact little-endian buffer that
-/// wwwroot/js/timeline.js draws on a canvas: the stored 16-bit codes with each map's offset and scale, the
+/// wwwroot/js/timeline.js draws on a canvas: each map as 8-bit codes over its own range with its offset and scale
+/// (the stored 16-bit codes rounded: a colormap has 256 entries, so the picture is the same at half the bytes), the
 /// prediction and true-class probability per cell, and the probe images once. Layout (all 4-byte aligned):
 /// <code>
-/// "CVT1" | int32 from, snapshots S, probes P, map H, map W, image C, image H, image W, classes K
+/// "CVT2" | int32 from, snapshots S, probes P, map H, map W, image C, image H, image W, classes K
 /// int32[S] sequence | int32[S] epoch | int32[S] step
 /// float32[S·P] offset | float32[S·P] scale | float32[S·P] true-class probability (NaN unknown)
 /// uint8[S·P] predicted class (255 unknown) | uint8[S·P] present (1 = a map) | pad to 4
-/// int32[P] label | int32[P] probe id | uint16[S·P·H·W] codes | uint8[P·C·H·W] images (only when from = 0)
+/// int32[P] label | int32[P] probe id | uint8[S·P·H·W] codes | uint8[P·C·H·W] images (only when from = 0)
 /// </code>
 /// Multi-channel maps (guided backprop) become one channel: the largest magnitude over channels, re-quantized.
 /// </summary>
 public static class TimelineEncoder
 {
+    // 65535 / 255: how many 16-bit code steps make one 8-bit step.
+    private const int Step = 257;
+
     public static byte[] Encode(MapGrid grid, IReadOnlyList<ProbeRecord> probes, IReadOnlyList<IReadOnlyList<ProbeProbabilities>> probabilities,
         int classes, int from)
     {
@@ -34,7 +38,7 @@ public static class TimelineEncoder
 
         using var stream = new MemoryStream();
         using var o = new BinaryWriter(stream);
-        o.Write("CVT1"u8);
+        o.Write("CVT2"u8);
         foreach (var v in new[] { from, s, p, h, w, ic, ih, iw, classes }) o.Write(v);
         for (var k = 0; k < s; k++) o.Write(grid.Snapshots[from + k].Sequence);
         for (var k = 0; k < s; k++) o.Write(grid.Snapshots[from + k].Epoch);
@@ -56,7 +60,8 @@ public static class TimelineEncoder
             }
         }
         foreach (var v in offsets) o.Write(v);
-        foreach (var v in scales) o.Write(v);
+        // A 16-bit code c is the 8-bit code c / 257 (rounded): the same value at 257 times the step.
+        foreach (var v in scales) o.Write(v * Step);
         var predicted = new byte[s * p];
         Array.Fill(predicted, (byte)255);
         for (var k = 0; k < s; k++)
@@ -78,9 +83,16 @@ public static class TimelineEncoder
         foreach (var probe in grid.Probes) o.Write(byProbe.TryGetValue(probe, out var r) ? r.Label : -1);
         foreach (var probe in grid.Probes) o.Write(probe);
         var blank = new ushort[h * w];
+        var narrow = new byte[h * w];
         for (var k = 0; k < s; k++)
+        {
             for (var j = 0; j < p; j++)
-                foreach (var c in codes[k][j] ?? blank) o.Write(c);
+            {
+                var cell = codes[k][j] ?? blank;
+                for (var i = 0; i < narrow.Length; i++) narrow[i] = (byte)((cell[i] + Step / 2) / Step);
+                o.Write(narrow);
+            }
+        }
         if (from == 0)
         {
             var size = ic * ih * iw;

@@ -18,10 +18,17 @@ public static class DataEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/runs/{runId:long}");
-        api.MapGet("/timeline", (long runId, string method, string target, int? from, RunRepository store) => Answer(() =>
+        api.MapGet("/timeline", (long runId, string method, string target, int? from, RunRepository store, HttpContext http) => Answer(() =>
         {
             if (!store.MapKinds(runId).Contains((method, target)))
                 return Results.NotFound($"run {runId} has no {method} maps for target '{target}'");
+            // Compressed once per change of the run and cached: browsers accept gzip, and the bytes shrink severalfold.
+            http.Response.Headers.Vary = "Accept-Encoding";
+            if (AcceptsGzip(http.Request))
+            {
+                http.Response.Headers.ContentEncoding = "gzip";
+                return Results.Bytes(store.TimelineGzip(runId, method, target, from ?? 0), "application/octet-stream");
+            }
             return Results.Bytes(store.Timeline(runId, method, target, from ?? 0), "application/octet-stream");
         }));
         api.MapGet("/cube", (long runId, RunRepository store) => Answer(() =>
@@ -53,6 +60,14 @@ public static class DataEndpoints
                 updateRatio = Grid(l => l.UpdateRatio),
                 gradientNorm = Grid(l => l.GradientNorm),
                 weightNorm = Grid(l => l.WeightNorm),
+                // Per layer, per snapshot: the value range and the bin counts of its weight histogram (null where missing).
+                histograms = layers.Select(layer =>
+                {
+                    var at = stats.Where(l => l.Layer == layer).ToDictionary(l => l.Snapshot);
+                    return snapshots.Select(x => at.TryGetValue(x.Snapshot, out var l) && double.IsFinite(l.HistogramMin) && double.IsFinite(l.HistogramMax)
+                        ? new { min = l.HistogramMin, max = l.HistogramMax, counts = l.Histogram }
+                        : null);
+                }),
             }, s_json);
         }));
         api.MapGet("/trust", (long runId, RunRepository store) => Answer(() =>
@@ -95,6 +110,10 @@ public static class DataEndpoints
             return Results.Json(new { epochs = rows.Select(r => r.Epoch), accuracies = rows.Select(r => r.Accuracies.Select(a => Finite(a))) }, s_json);
         }));
     }
+
+    private static bool AcceptsGzip(HttpRequest request) =>
+        request.Headers.AcceptEncoding.Any(value => value is not null && value.Split(',').Any(e =>
+            e.Split(';')[0].Trim().Equals("gzip", StringComparison.OrdinalIgnoreCase) && !e.Replace(" ", "", StringComparison.Ordinal).EndsWith(";q=0", StringComparison.Ordinal)));
 
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 

@@ -23,6 +23,12 @@ public sealed class RunReader : IDisposable
     /// <summary>Opens an existing store; the error names the file when it is missing, not SQLite, not a CnnVis store or too new.</summary>
     public static RunReader Open(string path) => new(path, StoreFile.Open(path, writer: false));
 
+    /// <summary>
+    /// Opens an existing store strictly read-only (SQLite <c>Mode=ReadOnly</c>): nothing is ever written through it,
+    /// and a store from an older CnnVis is refused with a message saying how to upgrade it, never migrated.
+    /// </summary>
+    public static RunReader OpenReadOnly(string path) => new(path, StoreFile.Open(path, writer: false, readOnly: true));
+
     /// <summary>Every run, newest first.</summary>
     public IReadOnlyList<RunSummary> Runs() => Query("list the runs", $"{RunSelect} ORDER BY r.id DESC", null, ReadRun);
 

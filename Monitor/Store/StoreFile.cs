@@ -5,7 +5,9 @@ namespace CnnVis.Monitor.Store;
 
 /// <summary>
 /// Opens a store file for the writer or a reader: refuses a file that is not SQLite, a SQLite database that is not a
-/// CnnVis store, and a store written by a newer CnnVis; brings an older store up to date with the migrations.
+/// CnnVis store, and a store written by a newer CnnVis; brings an older store up to date with the migrations, except
+/// when opened read-only (a dashboard viewing a store must not change it): then an older store is refused, saying how
+/// to upgrade it.
 /// </summary>
 internal static class StoreFile
 {
@@ -14,8 +16,9 @@ internal static class StoreFile
 
     private static readonly byte[] s_header = Encoding.ASCII.GetBytes("SQLite format 3\0");
 
-    public static SqliteConnection Open(string path, bool writer)
+    public static SqliteConnection Open(string path, bool writer, bool readOnly = false)
     {
+        if (writer && readOnly) throw new ArgumentException("a store opened for writing cannot be read-only", nameof(readOnly));
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
         var exists = File.Exists(full);
@@ -38,14 +41,14 @@ internal static class StoreFile
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = full,
-            Mode = writer ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
+            Mode = writer ? SqliteOpenMode.ReadWriteCreate : readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite,
             Pooling = false,
             DefaultTimeout = BusyTimeoutMilliseconds / 1000,
         }.ToString());
         try
         {
             connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = ON;");
+            Execute(connection, readOnly ? $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};" : $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA foreign_keys = ON;");
             // One read transaction, so the version and the tables are read from one state of the file, even while
             // another process is creating the store.
             int version;
@@ -72,6 +75,11 @@ internal static class StoreFile
                 // WAL lets readers in other processes read while the trainer writes; NORMAL is durable at checkpoints
                 // and never corrupts on a crash, which is what a run store needs.
                 Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+            }
+            if (version < StoreSchema.CurrentVersion && readOnly)
+            {
+                throw new RunStoreException(
+                    $"{path} was written by an older CnnVis: its store schema is version {version}, and this CnnVis reads version {StoreSchema.CurrentVersion}. It is opened read-only here, so it is not upgraded; upgrade it once with `cnnvis runs --store {path}`.");
             }
             if (version < StoreSchema.CurrentVersion) Migrate(connection);
             return connection;

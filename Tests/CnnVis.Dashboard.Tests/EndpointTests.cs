@@ -25,7 +25,7 @@ public sealed class EndpointTests : IAsyncLifetime
     {
         var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/timeline?method=gradcam&target=true");
         var header = Header(bytes);
-        Assert.Equal("CVT1", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
+        Assert.Equal("CVT2", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
         Assert.Equal([0, 5, 4, SampleStore.Side, SampleStore.Side, 1, SampleStore.Side, SampleStore.Side, 3], header);
         var (s, p, cells) = (5, 4, 20);
         var at = 40 + 3 * 4 * s;
@@ -41,16 +41,23 @@ public sealed class EndpointTests : IAsyncLifetime
         var stored = reader.Map(_store.RunId, 3, 2, "gradcam", "true")!;
         var cell = 3 * p + 2;
         Assert.Equal(stored.Offset, offsets[cell], 1e-6);
-        Assert.Equal(stored.Scale, scales[cell], 1e-9);
+        // 8-bit codes: the stored 16-bit code divided by 257, rounded, at 257 times the step; each value within half a step.
+        Assert.Equal(stored.Scale * 257, scales[cell], 1e-6);
         var plane = SampleStore.Side * SampleStore.Side;
-        for (var i = 0; i < plane; i++) Assert.Equal(stored.Codes[i], BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(codesAt + 2 * (cell * plane + i))));
+        var values = stored.Values();
+        for (var i = 0; i < plane; i++)
+        {
+            var code = bytes[codesAt + cell * plane + i];
+            Assert.Equal((stored.Codes[i] + 128) / 257, code);
+            Assert.Equal(values[i], offsets[cell] + code * scales[cell], stored.Scale * 257 / 2 + 1e-6);
+        }
         // Probe 2 is right from snapshot 2 on (true class at 0.8), probe 1 never.
         Assert.Equal(SampleStore.LabelOf(2), predicted[cell]);
         Assert.Equal(0.8f, truth[cell]);
         Assert.Equal((SampleStore.LabelOf(1) + 1) % 3, predicted[3 * p + 1]);
         Assert.Equal(0.2f, truth[3 * p + 1]);
         // The probe images come once, at the end.
-        Assert.Equal(codesAt + 2 * cells * plane + p * plane, bytes.Length);
+        Assert.Equal(codesAt + cells * plane + p * plane, bytes.Length);
         Assert.Equal(reader.Probes(_store.RunId)[3].Image, bytes[^plane..]);
     }
 
@@ -61,7 +68,24 @@ public sealed class EndpointTests : IAsyncLifetime
         Assert.Equal([3, 2, 4], Header(bytes)[..3]);
         var (s, cells, plane) = (2, 8, SampleStore.Side * SampleStore.Side);
         Assert.Equal([3, 4], Ints(bytes, 40, s));
-        Assert.Equal(40 + 12 * s + 14 * cells + 8 * 4 + 2 * cells * plane, bytes.Length);
+        Assert.Equal(40 + 12 * s + 14 * cells + 8 * 4 + cells * plane, bytes.Length);
+    }
+
+    [Fact]
+    public async Task ABrowserAcceptingGzipGetsTheSameTimelineCompressed()
+    {
+        var url = $"{_host.Address}/api/runs/{_store.RunId}/timeline?method=gradcam&target=true";
+        var plain = await _http.GetByteArrayAsync(url);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+        using var response = await _http.SendAsync(request);
+        Assert.Equal(["gzip"], response.Content.Headers.ContentEncoding);
+        var compressed = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(compressed.Length < plain.Length, $"{compressed.Length} compressed bytes, {plain.Length} plain");
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(compressed), System.IO.Compression.CompressionMode.Decompress);
+        using var unpacked = new MemoryStream();
+        await gzip.CopyToAsync(unpacked);
+        Assert.Equal(plain, unpacked.ToArray());
     }
 
     [Fact]
@@ -85,6 +109,11 @@ public sealed class EndpointTests : IAsyncLifetime
         // No update ratio at the first snapshot (nothing to compare with); then 0.1 / (layer + 1) / (snapshot + 1).
         Assert.Equal(JsonValueKind.Null, ratio[0][0].ValueKind);
         Assert.Equal(0.1 / 2 / 3, ratio[1][2].GetDouble(), 1e-12);
+        // Each layer's weight histogram at each snapshot: its range and bin counts as stored.
+        var histogram = json.RootElement.GetProperty("histograms")[2][4];
+        Assert.Equal(-1, histogram.GetProperty("min").GetDouble());
+        Assert.Equal(1, histogram.GetProperty("max").GetDouble());
+        Assert.Equal([1, 4, 6, 4, 1], histogram.GetProperty("counts").EnumerateArray().Select(c => c.GetInt32()).ToArray());
     }
 
     private static int[] Header(byte[] bytes) => Ints(bytes, 4, 9);

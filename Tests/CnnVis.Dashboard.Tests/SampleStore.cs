@@ -75,11 +75,14 @@ internal sealed class SampleStore : IDisposable
         });
     }
 
-    /// <summary>The probe's class probabilities: wrong at first, right from snapshot 2 on for every other probe.</summary>
+    /// <summary>
+    /// The probe's class probabilities: wrong at first, right from snapshot 2 on for every other probe, except probe 4,
+    /// which is wrong again from snapshot 4 on (its prediction flips).
+    /// </summary>
     public static float[] Probabilities(int probe, int sequence)
     {
         var label = LabelOf(probe);
-        var truth = sequence >= 2 && probe % 2 == 0 ? 0.8f : 0.2f;
+        var truth = sequence >= 2 && probe % 2 == 0 && !(probe == 4 && sequence >= 4) ? 0.8f : 0.2f;
         return Enumerable.Range(0, ClassNames.Length).Select(c => c == label ? truth : c == (label + 1) % ClassNames.Length ? 0.9f - truth : 0.1f).ToArray();
     }
 

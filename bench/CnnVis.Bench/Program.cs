@@ -10,6 +10,7 @@ IBench[] benches =
     new ExplainBench(),
     new MonitorBench(),
     new ResNetBench(),
+    new DashboardBench(),
 ];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")

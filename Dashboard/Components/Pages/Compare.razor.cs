@@ -63,8 +63,8 @@ public partial class Compare : IDisposable
             var timeline = await JS.InvokeAsync<IJSObjectReference>("import", "./js/timeline.js");
             foreach (var (side, run) in new[] { ("left", Left!), ("right", Right!) })
             {
-                var view = await timeline.InvokeAsync<IJSObjectReference>("createTimeline", Timelines[side], Large[side],
-                    new { colormap = "inferno", normalisation = "map", opacity = 0.65, classNames = run.ClassNames });
+                var view = await timeline.InvokeAsync<IJSObjectReference>("createTimeline", Timelines[side], Large[side], new { },
+                    new { colormap = "inferno", normalisation = "map", opacity = 0.65, classNames = run.ClassNames }, run.Id);
                 _views.Add(view);
                 await view.InvokeVoidAsync("load", $"/api/runs/{run.Id}/timeline?method={Uri.EscapeDataString(kind.Method)}&target={Uri.EscapeDataString(kind.Target)}");
             }

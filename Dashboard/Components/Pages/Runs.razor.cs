@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Components;
 
 namespace CnnVis.Dashboard.Components.Pages;
 
-/// <summary>Every run in the store, newest first; live while runs train.</summary>
+/// <summary>
+/// Every run in the store, newest first; live while runs train. Deleting a run (asked for, then confirmed) is the
+/// dashboard's only write to the store.
+/// </summary>
 public partial class Runs
 {
     private IDisposable? _subscription;
@@ -24,6 +27,14 @@ public partial class Runs
     private IReadOnlyList<RunSummary> List { get; set; } = [];
 
     private string? Problem { get; set; }
+
+    // The run whose deletion waits for confirmation.
+    private RunSummary? Confirming { get; set; }
+
+    // What the last delete did (or why it did not).
+    private string? Notice { get; set; }
+
+    private bool NoticeIsError { get; set; }
 
     protected override void OnInitialized() => Load();
 
@@ -64,6 +75,32 @@ public partial class Runs
     private void CompareRuns()
     {
         if (Picked.Count == 2) Navigation.NavigateTo($"/compare/{Picked[0]}/{Picked[1]}");
+    }
+
+    private void AskDelete(RunSummary run)
+    {
+        Confirming = run;
+        Notice = null;
+    }
+
+    private void CancelDelete() => Confirming = null;
+
+    private void ConfirmDelete()
+    {
+        if (Confirming is not { } run) return;
+        Confirming = null;
+        try
+        {
+            var folders = Store.DeleteRun(run.Id);
+            Notice = $"Deleted run {run.Name} (#{run.Id}) and {folders.Count} checkpoint folder(s).";
+            NoticeIsError = false;
+        }
+        catch (Exception e) when (e is RunStoreException or IOException or UnauthorizedAccessException)
+        {
+            Notice = $"Run #{run.Id} was not deleted: {e.Message}";
+            NoticeIsError = true;
+        }
+        Load();
     }
 
     public void Dispose() => _subscription?.Dispose();

@@ -7,11 +7,18 @@ namespace CnnVis.Dashboard.Components.Pages;
 /// <summary>
 /// Probes as rows, snapshots as columns, each cell the chosen method's map over its probe: drawn on a canvas by
 /// wwwroot/js/timeline.js from one binary request per (run, method, target); new snapshots are fetched alone.
+/// Filters (a class, "prediction flipped", "most drift"), play and the time slider work in the browser on the data
+/// it already has; the loss strip above shares the selected time with the grid and the run's other charts.
 /// </summary>
 public partial class Timeline : RunPageBase
 {
     private ElementReference _canvas;
     private ElementReference _large;
+    private ElementReference _play;
+    private ElementReference _scrub;
+    private ElementReference _scrubLabel;
+    private ElementReference _strip;
+    private IJSObjectReference? _charts;
     private IJSObjectReference? _module;
     private IJSObjectReference? _view;
 
@@ -24,6 +31,10 @@ public partial class Timeline : RunPageBase
     private string Normalisation { get; set; } = "map";
 
     private int Opacity { get; set; } = 65;
+
+    private string Filter { get; set; } = "all";
+
+    private int ClassFilter { get; set; } = -1;
 
     private int Snapshots { get; set; }
 
@@ -48,13 +59,16 @@ public partial class Timeline : RunPageBase
     protected override async Task OnFirstRenderAsync()
     {
         _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/timeline.js");
-        _view = await _module.InvokeAsync<IJSObjectReference>("createTimeline", _canvas, _large, Style());
+        _view = await _module.InvokeAsync<IJSObjectReference>("createTimeline", _canvas, _large, new { play = _play, scrub = _scrub, label = _scrubLabel }, Style(), RunId);
         await ReloadAsync();
+        _charts = await JS.InvokeAsync<IJSObjectReference>("import", "./js/charts.js");
+        await _charts.InvokeVoidAsync("showStrip", _strip, $"/api/runs/{RunId}/metrics");
     }
 
     protected override async Task OnStoreChangedAsync()
     {
         if (_view is not null) await _view.InvokeVoidAsync("update");
+        if (_charts is not null) await _charts.InvokeVoidAsync("showStrip", _strip, $"/api/runs/{RunId}/metrics");
     }
 
     private async Task ReloadAsync()
@@ -70,7 +84,10 @@ public partial class Timeline : RunPageBase
         if (_view is not null) await _view.InvokeVoidAsync("restyle", Style());
     }
 
-    private object Style() => new { colormap = Colormap, normalisation = Normalisation, opacity = Opacity / 100.0, classNames = Run?.ClassNames ?? [] };
+    private object Style() => new
+    {
+        colormap = Colormap, normalisation = Normalisation, opacity = Opacity / 100.0, classNames = Run?.ClassNames ?? [], filter = Filter, classFilter = ClassFilter,
+    };
 
     protected override void Dispose(bool disposing)
     {

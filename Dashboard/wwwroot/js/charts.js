@@ -1,6 +1,8 @@
 // The run's curves on one step axis (uPlot, installed from npm): loss, accuracy and learning rate, with the
-// snapshots marked, cursors synchronised across the charts.
+// snapshots marked, cursors synchronised across the charts. Clicking a chart selects the nearest snapshot for every
+// view of the run (time.js); the selected snapshot is drawn as a dark line in each chart.
 import { fetchOk, classColor } from "./colors.js";
+import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
 
 const lineColors = { "train.loss": "#4e79a7", "val.loss": "#f28e2b", "train.accuracy": "#4e79a7", "val.accuracy": "#f28e2b", lr: "#7a5195" };
 const charts = new WeakMap();
@@ -24,7 +26,8 @@ function align(series) {
     return [steps, ...columns];
 }
 
-function snapshotLines(steps) {
+// holder.steps: the snapshots' steps, replaced in place when new snapshots arrive.
+function snapshotLines(holder) {
     return {
         hooks: {
             draw: [u => {
@@ -32,7 +35,7 @@ function snapshotLines(steps) {
                 g.save();
                 g.strokeStyle = "rgba(90, 100, 120, 0.25)";
                 g.lineWidth = 1;
-                for (const step of steps) {
+                for (const step of holder.steps) {
                     const x = Math.round(u.valToPos(step, "x", true)) + 0.5;
                     if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
                     g.beginPath();
@@ -46,6 +49,72 @@ function snapshotLines(steps) {
     };
 }
 
+// The run's selected snapshot as a dark line; a click on the plot selects the snapshot nearest to it.
+function selectedTime(run, holder) {
+    let stop = null;
+    return {
+        hooks: {
+            draw: [u => {
+                const step = selectedStep(run);
+                u.root.dataset.selectedStep = step ?? "";
+                if (step === null) return;
+                const x = Math.round(u.valToPos(step, "x", true)) + 0.5;
+                if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+                const g = u.ctx;
+                g.save();
+                g.strokeStyle = "#1d4f86";
+                g.lineWidth = 2 * (window.devicePixelRatio || 1);
+                g.beginPath();
+                g.moveTo(x, u.bbox.top);
+                g.lineTo(x, u.bbox.top + u.bbox.height);
+                g.stroke();
+                g.restore();
+            }],
+            ready: [u => {
+                u.over.addEventListener("click", () => {
+                    if (u.cursor.left == null || u.cursor.left < 0) return;
+                    const i = nearest(holder.steps, u.posToVal(u.cursor.left, "x"));
+                    if (i >= 0) selectStep(run, holder.steps[i]);
+                });
+                stop = onSelect(run, () => u.redraw(false));
+            }],
+            destroy: [() => stop?.()],
+        },
+    };
+}
+
+// A short loss chart above the timeline, on the same step axis, sharing the selected snapshot with it.
+export async function showStrip(element, url) {
+    const data = await fetchOk(url, "json");
+    const run = element.dataset.run;
+    const losses = data.series.filter(s => group(s.name) === "Loss");
+    const existing = charts.get(element);
+    if (existing && existing.keys.join() === losses.map(s => s.name).join()) {
+        existing.holder.steps = data.snapshots.map(s => s.step);
+        existing.plots[0].setData(align(losses));
+        return;
+    }
+    existing?.plots.forEach(p => p.destroy());
+    element.replaceChildren();
+    if (losses.length === 0) return;
+    const holder = { steps: data.snapshots.map(s => s.step) };
+    const plot = new uPlot({
+        width: Math.max(400, (element.clientWidth || 1200) - 8),
+        height: 96,
+        legend: { show: false },
+        cursor: { sync: { key: `run-${run}` }, y: false },
+        scales: { x: { time: false } },
+        axes: [
+            { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 24, font: "10px system-ui, sans-serif" },
+            { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 48, font: "10px system-ui, sans-serif", values: (u, v) => v.map(x => x.toPrecision(2)) },
+        ],
+        series: [{ label: "step" }, ...losses.map(s => ({ label: s.name, stroke: lineColors[s.name] ?? "#59a14f", width: 1.25, spanGaps: true, points: { show: s.name.startsWith("val") } }))],
+        plugins: [snapshotLines(holder), selectedTime(run, holder)],
+    }, align(losses), element);
+    charts.set(element, { keys: losses.map(s => s.name), plots: [plot], holder });
+    element.dataset.charts = 1;
+}
+
 export async function showOverview(element, url, chartsPerRow) {
     const data = await fetchOk(url, "json");
     const groups = new Map();
@@ -56,6 +125,7 @@ export async function showOverview(element, url, chartsPerRow) {
     }
     const order = ["Loss", "Accuracy", "Learning rate", "Other"].filter(g => groups.has(g));
     const snapshotSteps = data.snapshots.map(s => s.step);
+    const run = element.dataset.run;
     // Side by side at 1280 pixels, all on the same step range: one time axis for every chart.
     const perRow = Math.max(1, Math.min(chartsPerRow ?? 3, order.length));
     const width = Math.max(300, Math.floor(((element.clientWidth || 1200) - 16 * (perRow - 1)) / perRow) - 10);
@@ -64,6 +134,7 @@ export async function showOverview(element, url, chartsPerRow) {
     const existing = charts.get(element);
     if (existing && existing.keys.join() === order.map(g => groups.get(g).map(s => s.name).join()).join()) {
         existing.range = range;
+        existing.holder.steps = snapshotSteps;
         order.forEach((g, i) => existing.plots[i].setData(align(groups.get(g))));
         element.dataset.points = data.series.reduce((n, s) => n + s.values.length, 0);
         return;
@@ -75,6 +146,7 @@ export async function showOverview(element, url, chartsPerRow) {
         element.dataset.charts = 0;
         return;
     }
+    const holder = { steps: snapshotSteps };
     const plots = order.map(g => {
         const box = document.createElement("div");
         box.className = "chart";
@@ -102,10 +174,10 @@ export async function showOverview(element, url, chartsPerRow) {
                     value: (u, v) => v == null ? "–" : percent ? `${(v * 100).toFixed(1)}%` : v.toPrecision(4),
                 })),
             ],
-            plugins: [snapshotLines(snapshotSteps)],
+            plugins: run ? [snapshotLines(holder), selectedTime(run, holder)] : [snapshotLines(holder)],
         }, align(series), box);
     });
-    charts.set(element, { keys: order.map(g => groups.get(g).map(s => s.name).join()), plots, range });
+    charts.set(element, { keys: order.map(g => groups.get(g).map(s => s.name).join()), plots, range, holder });
     element.dataset.charts = plots.length;
     element.dataset.points = data.series.reduce((n, s) => n + s.values.length, 0);
 }

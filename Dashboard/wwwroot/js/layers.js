@@ -1,14 +1,16 @@
 // Layers × time heat strips: one row per parameter, one column per snapshot, colour on a log scale shared by all
-// rows (so a layer that learns ten times faster reads so), the latest value at the right.
+// rows (so a layer that learns ten times faster reads so), the latest value at the right. Below, one layer's weight
+// histograms over time: a column per snapshot, weight value upwards on one axis for every snapshot.
 import { colormap, fetchOk, sizeCanvas } from "./colors.js";
 
 const cache = new WeakMap();
 const labelWidth = 210;
 
-export async function drawLayers(canvas, url, measure) {
+export async function drawLayers(canvas, url, measure, histogramCanvas, layer) {
     if (url) cache.set(canvas, await fetchOk(url, "json"));
     const d = cache.get(canvas);
     if (!d) return;
+    if (histogramCanvas) drawHistograms(histogramCanvas, d, layer);
     const grid = d[measure] ?? [];
     const s = d.snapshots.length;
     const values = grid.flat().filter(v => v != null && v > 0);
@@ -61,4 +63,64 @@ export async function drawLayers(canvas, url, measure) {
     if (values.length) g.fillText((10 ** hi).toExponential(1), labelWidth + 206, ly + 9);
     canvas.dataset.rows = d.layers.length;
     canvas.dataset.columns = s;
+}
+
+// The chosen layer's histograms, one column per snapshot. Each snapshot's bins cover its own [min, max]; they are
+// placed on the value axis all snapshots share, so widening or shifting weights read as such. Shade: the bin's
+// count against the snapshot's fullest bin, so each column's shape shows.
+function drawHistograms(canvas, d, layer) {
+    const r = d.layers.indexOf(layer);
+    const columns = r >= 0 ? d.histograms?.[r] ?? [] : [];
+    const present = columns.filter(h => h && h.counts.length > 0);
+    const lo = present.length ? Math.min(...present.map(h => h.min)) : 0;
+    const hi = present.length ? Math.max(...present.map(h => h.max)) : 1;
+    const span = hi > lo ? hi - lo : 1;
+    const s = columns.length;
+    const left = 70, top = 10, plotHeight = 220, bottom = 34;
+    const avail = Math.max(300, (canvas.parentElement?.clientWidth ?? 1200) - left - 30);
+    const cw = Math.max(4, Math.min(40, Math.floor(avail / Math.max(1, s))));
+    const width = left + s * cw + 20;
+    const height = top + plotHeight + bottom;
+    const g = sizeCanvas(canvas, width, height);
+    g.fillStyle = "#fff";
+    g.fillRect(0, 0, width, height);
+    const y = v => top + plotHeight - ((v - lo) / span) * plotHeight;
+    // White for an empty bin to dark blue for the fullest (square root, so sparse tails still show).
+    const shade = t => `rgb(${Math.round(255 - t * (255 - 29))},${Math.round(255 - t * (255 - 79))},${Math.round(255 - t * (255 - 134))})`;
+    let drawn = 0;
+    columns.forEach((h, c) => {
+        const x = left + c * cw, w = cw - (cw > 6 ? 1 : 0);
+        g.fillStyle = "#fbfbfd";
+        g.fillRect(x, top, w, plotHeight);
+        if (!h || h.counts.length === 0) return;
+        const most = Math.max(...h.counts);
+        const bin = (h.max - h.min) / h.counts.length;
+        h.counts.forEach((n, b) => {
+            if (n === 0 || most === 0) return;
+            g.fillStyle = shade(Math.sqrt(n / most));
+            // Whole pixels, so neighbouring bins meet without seams.
+            const y0 = Math.floor(y(h.min + (b + 1) * bin)), y1 = Math.ceil(y(h.min + b * bin));
+            g.fillRect(x, y0, w, Math.max(1, y1 - y0));
+        });
+        drawn++;
+    });
+    g.fillStyle = "#4a5366";
+    g.font = "10px system-ui, sans-serif";
+    const zero = lo < 0 && hi > 0;
+    for (const v of zero ? [hi, lo] : [hi, (lo + hi) / 2, lo]) g.fillText(present.length ? v.toPrecision(2) : "", 8, Math.min(top + plotHeight, Math.max(top + 8, y(v) + 4)));
+    if (zero) {
+        g.strokeStyle = "rgba(0, 0, 0, 0.35)";
+        g.setLineDash([3, 3]);
+        g.beginPath();
+        g.moveTo(left, Math.round(y(0)) + 0.5);
+        g.lineTo(left + s * cw, Math.round(y(0)) + 0.5);
+        g.stroke();
+        g.setLineDash([]);
+        g.fillText("0", 8, y(0) + 4);
+    }
+    const every = Math.max(1, Math.ceil(28 / cw));
+    for (let c = 0; c < s; c += every) g.fillText(`${d.snapshots[c]}`, left + c * cw + 1, top + plotHeight + 13);
+    g.fillText(present.length ? `snapshot → (${layer})` : "no histograms recorded yet", left, top + plotHeight + 28);
+    canvas.dataset.layer = layer ?? "";
+    canvas.dataset.columns = drawn;
 }

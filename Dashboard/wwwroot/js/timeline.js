@@ -1,13 +1,17 @@
 // The explanation timeline: probes as rows, snapshots as columns, one canvas, fed by one binary request per
 // (run, method, target) whose layout TimelineEncoder.cs describes. New snapshots are fetched alone (?from=).
+// The grid is rendered once per data, style or filter into an offscreen canvas; stepping through time (keys, the
+// slider, play, a click on a chart of the same run) only copies it and draws the selected column over it.
+// When the first complete draw is on screen the canvas gets data-drawn="true" and data-drawn-at (ms since navigation).
 import { classColor, colormap, fetchOk, right, sizeCanvas, wrong } from "./colors.js";
+import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
 
 const labelWidth = 150;
 const headerHeight = 36;
 
 function parse(buffer) {
     const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
-    if (magic !== "CVT1") throw new Error(`timeline data starts with '${magic}', not CVT1`);
+    if (magic !== "CVT2") throw new Error(`timeline data starts with '${magic}', not CVT2`);
     const [from, s, p, h, w, ic, ih, iw, k] = new Int32Array(buffer, 4, 9);
     let o = 40;
     const ints = n => { const a = new Int32Array(buffer, o, n); o += 4 * n; return a; };
@@ -18,8 +22,8 @@ function parse(buffer) {
     const pred = bytes(s * p), present = bytes(s * p);
     o = Math.ceil(o / 4) * 4;
     const labels = ints(p), ids = ints(p);
-    const codes = new Uint16Array(buffer, o, s * p * h * w);
-    o += 2 * s * p * h * w;
+    const codes = new Uint8Array(buffer, o, s * p * h * w);
+    o += s * p * h * w;
     const images = from === 0 ? new Uint8Array(buffer, o, p * ic * ih * iw) : null;
     const columns = [];
     for (let c = 0; c < s; c++) {
@@ -36,28 +40,59 @@ function parse(buffer) {
     return { from, probes: p, h, w, ic, ih, iw, classes: k, labels: [...labels], ids: [...ids], images, columns };
 }
 
+// The text, shortened with an ellipsis to fit the width in the context's current font.
+function fit(g, text, width) {
+    if (g.measureText(text).width <= width) return text;
+    let n = text.length;
+    while (n > 1 && g.measureText(text.slice(0, n) + "…").width > width) n--;
+    return text.slice(0, n) + "…";
+}
+
 class TimelineView {
-    constructor(canvas, large, style) {
+    constructor(canvas, large, controls, style, run) {
         this.canvas = canvas;
         this.large = large;
+        this.controls = controls ?? {};
         this.style = style;
+        this.run = run;
         this.data = null;
         this.url = null;
         this.selected = null;
         this.column = -1;
         this.thumbs = [];
+        this.base = null;
+        this.stats = null;
+        this.timer = null;
         this.onKey = e => this.key(e);
         this.onClick = e => this.click(e);
+        this.onPlay = () => this.togglePlay();
+        this.onScrub = () => this.select(Number(this.controls.scrub.value), true);
         document.addEventListener("keydown", this.onKey);
         canvas.addEventListener("click", this.onClick);
+        this.controls.play?.addEventListener("click", this.onPlay);
+        this.controls.scrub?.addEventListener("input", this.onScrub);
+        this.stopListening = onSelect(run, step => {
+            if (!this.data) return;
+            const c = nearest(this.data.columns.map(col => col.step), step);
+            if (c >= 0 && c !== this.column) this.select(c, false);
+        });
     }
 
     async load(url) {
         this.url = url;
-        const data = parse(await fetchOk(url, "binary"));
+        // Where the time to the first draw goes (read by bench/ and tools): when the page's script asked for the
+        // data, and how long fetching and parsing took.
+        const asked = performance.now();
+        const buffer = await fetchOk(url, "binary");
+        const fetched = performance.now();
+        const data = parse(buffer);
         if (url !== this.url) return;
+        Object.assign(this.canvas.dataset, { loadStartedAt: asked.toFixed(1), fetchMs: (fetched - asked).toFixed(1), bytes: buffer.byteLength });
         this.data = data;
         this.thumbs = data.labels.map((_, r) => this.probeImage(r));
+        this.changed();
+        const step = selectedStep(this.run);
+        if (this.column < 0 && step !== null) this.column = nearest(data.columns.map(c => c.step), step);
         this.column = Math.min(this.column, data.columns.length - 1);
         this.draw();
     }
@@ -68,18 +103,31 @@ class TimelineView {
         const more = parse(await fetchOk(`${url}&from=${this.data.columns.length}`, "binary"));
         if (url !== this.url) return;
         if (more.probes !== this.data.probes || more.from !== this.data.columns.length) return this.load(url);
+        if (more.columns.length === 0) return;
         this.data.columns.push(...more.columns);
+        this.changed();
         this.draw();
     }
 
     restyle(style) {
         this.style = style;
+        this.base = null;
         this.draw();
     }
 
     dispose() {
+        this.pause();
+        this.stopListening();
         document.removeEventListener("keydown", this.onKey);
         this.canvas.removeEventListener("click", this.onClick);
+        this.controls.play?.removeEventListener("click", this.onPlay);
+        this.controls.scrub?.removeEventListener("input", this.onScrub);
+    }
+
+    // New data: what the filters and the grid are made from must be worked out again.
+    changed() {
+        this.base = null;
+        this.stats = null;
     }
 
     // The probe as a person sees it, at the map's resolution, as RGB.
@@ -97,9 +145,46 @@ class TimelineView {
         return out;
     }
 
+    // Per probe: whether its prediction was right and later wrong, and how much its map moved between consecutive
+    // snapshots (mean absolute change of the map scaled to its own range, summed over time).
+    probeStats() {
+        if (this.stats) return this.stats;
+        const d = this.data, n = d.h * d.w;
+        this.stats = d.labels.map((label, r) => {
+            let wasRight = false, flipped = false, drift = 0, previous = null;
+            for (const col of d.columns) {
+                const cell = col.cells[r];
+                if (cell.pred >= 0) {
+                    if (cell.pred === label) wasRight = true;
+                    else if (wasRight) flipped = true;
+                }
+                if (!cell.present) continue;
+                if (previous && n > 0) {
+                    let sum = 0;
+                    for (let i = 0; i < n; i++) sum += Math.abs(cell.codes[i] - previous.codes[i]);
+                    drift += sum / (n * 255);
+                }
+                previous = cell;
+            }
+            return { flipped, drift };
+        });
+        return this.stats;
+    }
+
+    // The probes shown, in order, after the filters: a class, "prediction flipped", or the quarter with most drift.
+    rows() {
+        const d = this.data, stats = this.probeStats();
+        let rows = d.labels.map((_, r) => r);
+        const cls = this.style.classFilter ?? -1;
+        if (cls >= 0) rows = rows.filter(r => d.labels[r] === cls);
+        if (this.style.filter === "flipped") rows = rows.filter(r => stats[r].flipped);
+        if (this.style.filter === "drift") rows = rows.sort((a, b) => stats[b].drift - stats[a].drift).slice(0, Math.max(4, Math.ceil(d.probes / 4)));
+        return rows;
+    }
+
     ranges() {
         const d = this.data, mode = this.style.normalisation;
-        const lo = (cell) => cell.offset, hi = (cell) => cell.offset + 65535 * cell.scale;
+        const lo = (cell) => cell.offset, hi = (cell) => cell.offset + 255 * cell.scale;
         const rows = d.labels.map((_, r) => {
             let a = Infinity, b = -Infinity;
             for (const col of d.columns) {
@@ -113,25 +198,53 @@ class TimelineView {
         return (r, cell) => mode === "row" ? rows[r] : mode === "global" ? all : [lo(cell), hi(cell)];
     }
 
-    cellImage(r, cell, range) {
-        const d = this.data, n = d.h * d.w;
-        const table = colormap(this.style.colormap);
-        const alpha = this.style.opacity;
-        const image = new ImageData(d.w, d.h);
-        const px = image.data, under = this.thumbs[r];
+    // Per colour level k: the map's opacity over the probe, and the colour already weighted by it. Low values let
+    // the image show through, so the map reads as a highlight on the probe.
+    blend() {
+        const key = `${this.style.colormap}|${this.style.opacity}`;
+        if (this.blendKey === key) return this.blendTable;
+        const table = colormap(this.style.colormap), alpha = this.style.opacity;
+        const a = new Float32Array(256), c = new Float32Array(256 * 3);
+        for (let k = 0; k < 256; k++) {
+            a[k] = alpha * (0.35 + 0.65 * (k / 255));
+            for (let j = 0; j < 3; j++) c[k * 3 + j] = a[k] * table[k * 3 + j];
+        }
+        this.blendKey = key;
+        this.blendTable = { a, c };
+        return this.blendTable;
+    }
+
+    // The map over its probe into the pixels px of an image `stride` pixels wide, its top left corner at (ox, oy).
+    paintCell(px, stride, ox, oy, r, cell, range) {
+        const d = this.data, w = d.w, h = d.h;
+        const { a, c } = this.blend();
+        const under = this.thumbs[r];
         const [lo, hi] = range;
         const span = hi > lo ? hi - lo : 1;
-        for (let i = 0; i < n; i++) {
-            const v = Math.min(1, Math.max(0, (cell.offset + cell.codes[i] * cell.scale - lo) / span));
-            const k = Math.round(v * 255) * 3;
-            // Low values let the image show through, so the map reads as a highlight on the probe.
-            const a = alpha * (0.35 + 0.65 * v);
-            for (let c = 0; c < 3; c++) px[i * 4 + c] = (1 - a) * under[i * 3 + c] + a * table[k + c];
-            px[i * 4 + 3] = 255;
+        // The cell's 256 codes to colour levels once, instead of per pixel.
+        const level = new Uint8Array(256);
+        for (let code = 0; code < 256; code++) level[code] = Math.round(Math.min(1, Math.max(0, (cell.offset + code * cell.scale - lo) / span)) * 255);
+        const codes = cell.codes;
+        for (let y = 0; y < h; y++) {
+            let o = ((oy + y) * stride + ox) * 4, i = y * w;
+            for (let x = 0; x < w; x++, i++, o += 4) {
+                const k = level[codes[i]], keep = 1 - a[k], u = i * 3, t = k * 3;
+                px[o] = keep * under[u] + c[t];
+                px[o + 1] = keep * under[u + 1] + c[t + 1];
+                px[o + 2] = keep * under[u + 2] + c[t + 2];
+                px[o + 3] = 255;
+            }
         }
+    }
+
+    // A small canvas of its own holding one cell (for the enlarged view).
+    cellImage(r, cell, range) {
+        const d = this.data;
+        const image = new ImageData(Math.max(1, d.w), Math.max(1, d.h));
+        this.paintCell(image.data, d.w, 0, 0, r, cell, range);
         const off = document.createElement("canvas");
-        off.width = d.w;
-        off.height = d.h;
+        off.width = image.width;
+        off.height = image.height;
         off.getContext("2d").putImageData(image, 0, 0);
         return off;
     }
@@ -143,31 +256,40 @@ class TimelineView {
         return { size, pitch: size + 4, rowPitch: size + 6 };
     }
 
-    draw() {
-        const started = performance.now();
-        const d = this.data;
-        if (!d) return;
-        const { size, pitch, rowPitch } = this.layout();
-        const width = labelWidth + d.columns.length * pitch + 8;
-        const height = headerHeight + d.probes * rowPitch + 4;
-        const g = sizeCanvas(this.canvas, width, height);
+    // The whole grid (labels, thumbnails, every cell and its marks) into an offscreen canvas.
+    renderBase(rows, width, height, layout) {
+        const d = this.data, { size, pitch, rowPitch } = layout;
+        const ratio = window.devicePixelRatio || 1;
+        const base = document.createElement("canvas");
+        const g = sizeCanvas(base, width, height);
         g.fillStyle = "#fafbfc";
         g.fillRect(0, 0, width, height);
         g.imageSmoothingEnabled = true;
         const range = this.ranges();
         const names = this.style.classNames ?? [];
+        const stats = this.probeStats();
+        // Every cell and thumbnail at the map's own resolution in one atlas, put once; cells are then scaled from it
+        // (thousands of putImageData calls would cost more than the drawing).
+        const mw = Math.max(1, d.w), mh = Math.max(1, d.h), across = d.columns.length + 1;
+        const atlasImage = new ImageData(across * mw, Math.max(1, rows.length) * mh);
+        rows.forEach((r, k) => {
+            this.paintThumb(atlasImage.data, across * mw, 0, k * mh, r);
+            d.columns.forEach((col, c) => {
+                if (col.cells[r].present) this.paintCell(atlasImage.data, across * mw, (c + 1) * mw, k * mh, r, col.cells[r], range(r, col.cells[r]));
+            });
+        });
+        const atlas = document.createElement("canvas");
+        atlas.width = atlasImage.width;
+        atlas.height = atlasImage.height;
+        atlas.getContext("2d").putImageData(atlasImage, 0, 0);
 
-        if (this.column >= 0) {
-            g.fillStyle = "#dde8f5";
-            g.fillRect(labelWidth + this.column * pitch - 2, 0, pitch, height);
-        }
         g.font = "11px system-ui, sans-serif";
         g.fillStyle = "#4a5366";
         g.textBaseline = "alphabetic";
         g.fillText("epoch · step", 8, 16);
         d.columns.forEach((col, c) => {
             const x = labelWidth + c * pitch;
-            g.fillStyle = c === this.column ? "#1d4f86" : "#4a5366";
+            g.fillStyle = "#4a5366";
             g.font = "600 11px system-ui, sans-serif";
             g.fillText(`e${col.epoch}`, x + 2, 14);
             g.font = "10px system-ui, sans-serif";
@@ -175,19 +297,20 @@ class TimelineView {
         });
 
         let drawn = 0;
-        for (let r = 0; r < d.probes; r++) {
-            const y = headerHeight + r * rowPitch;
+        rows.forEach((r, k) => {
+            const y = headerHeight + k * rowPitch;
             const label = d.labels[r];
             g.fillStyle = classColor(label);
             g.fillRect(0, y, 5, size);
-            const thumb = this.thumbCanvas(r);
-            g.drawImage(thumb, 10, y, size, size);
+            g.drawImage(atlas, 0, k * mh, mw, mh, 10, y, size, size);
             g.fillStyle = classColor(label);
             g.font = "600 12px system-ui, sans-serif";
-            g.fillText(names[label] ?? `class ${label}`, 16 + size, y + 14);
+            g.fillText(fit(g, names[label] ?? `class ${label}`, labelWidth - 20 - size), 16 + size, y + 14);
             g.fillStyle = "#6b7487";
             g.font = "10px system-ui, sans-serif";
             g.fillText(`probe ${d.ids[r]}`, 16 + size, y + 28);
+            if (this.style.filter === "drift") g.fillText(`drift ${stats[r].drift.toFixed(2)}`, 16 + size, y + 41);
+            else if (stats[r].flipped) g.fillText("flipped", 16 + size, y + 41);
             d.columns.forEach((col, c) => {
                 const cell = col.cells[r];
                 const x = labelWidth + c * pitch;
@@ -196,7 +319,7 @@ class TimelineView {
                     g.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
                     return;
                 }
-                g.drawImage(this.cellImage(r, cell, range(r, cell)), x, y, size, size);
+                g.drawImage(atlas, (c + 1) * mw, k * mh, mw, mh, x, y, size, size);
                 drawn++;
                 if (cell.pred >= 0) {
                     g.strokeStyle = cell.pred === label ? right : wrong;
@@ -204,43 +327,140 @@ class TimelineView {
                     g.strokeRect(x + 1.25, y + 1.25, size - 2.5, size - 2.5);
                     g.lineWidth = 1;
                 }
-                if (!Number.isNaN(cell.prob)) {
-                    const text = cell.prob.toFixed(2);
-                    g.font = "600 10px system-ui, sans-serif";
-                    const tw = g.measureText(text).width + 4;
-                    g.fillStyle = "rgba(20, 24, 32, 0.72)";
-                    g.fillRect(x + size - tw - 3, y + size - 15, tw, 12);
-                    g.fillStyle = "#fff";
-                    g.fillText(text, x + size - tw - 1, y + size - 5);
-                }
-                if (this.selected && this.selected.row === r && this.selected.col === c) {
-                    g.strokeStyle = "#1d4f86";
-                    g.lineWidth = 2;
-                    g.strokeRect(x - 2, y - 2, size + 4, size + 4);
-                    g.lineWidth = 1;
-                }
             });
+        });
+        // The true-class probabilities in a second pass, with one font and one measured width ("0.00" is as wide as
+        // any): setting fonts and measuring per cell costs more than drawing the cells.
+        g.font = "600 10px system-ui, sans-serif";
+        const tw = g.measureText("0.00").width + 4;
+        g.fillStyle = "rgba(20, 24, 32, 0.72)";
+        rows.forEach((r, k) => d.columns.forEach((col, c) => {
+            if (col.cells[r].present && !Number.isNaN(col.cells[r].prob)) g.fillRect(labelWidth + c * pitch + size - tw - 3, headerHeight + k * rowPitch + size - 15, tw, 12);
+        }));
+        g.fillStyle = "#fff";
+        rows.forEach((r, k) => d.columns.forEach((col, c) => {
+            const cell = col.cells[r];
+            if (cell.present && !Number.isNaN(cell.prob)) g.fillText(cell.prob.toFixed(2), labelWidth + c * pitch + size - tw - 1, headerHeight + k * rowPitch + size - 5);
+        }));
+        if (rows.length === 0) {
+            g.fillStyle = "#6b7487";
+            g.font = "13px system-ui, sans-serif";
+            g.fillText("No probe matches the filters.", 16, headerHeight + 24);
         }
-        this.canvas.dataset.cells = drawn;
+        return { canvas: base, rows, width, height, layout, drawn, ratio };
+    }
+
+    draw() {
+        const started = performance.now();
+        const d = this.data;
+        if (!d) return;
+        const layout = this.layout();
+        const { size, pitch, rowPitch } = layout;
+        const rows = this.rows();
+        const width = labelWidth + d.columns.length * pitch + 8;
+        const height = headerHeight + Math.max(1, rows.length) * rowPitch + 4;
+        if (!this.base || this.base.width !== width || this.base.height !== height || this.base.layout.size !== size) {
+            this.base = this.renderBase(rows, width, height, layout);
+        }
+        const g = sizeCanvas(this.canvas, width, height);
+        g.drawImage(this.base.canvas, 0, 0, width, height);
+
+        // The selected time, over the grid: a band over the header and a frame around the column.
+        if (this.column >= 0) {
+            const x = labelWidth + this.column * pitch - 2;
+            g.fillStyle = "rgba(29, 79, 134, 0.16)";
+            g.fillRect(x, 0, pitch, headerHeight - 2);
+            g.strokeStyle = "#1d4f86";
+            g.lineWidth = 2;
+            g.strokeRect(x + 1, 1, pitch - 2, height - 2);
+            g.lineWidth = 1;
+        }
+        if (this.selected) {
+            const k = rows.indexOf(this.selected.row);
+            if (k >= 0) {
+                const x = labelWidth + this.selected.col * pitch, y = headerHeight + k * rowPitch;
+                g.strokeStyle = "#1d4f86";
+                g.lineWidth = 2;
+                g.strokeRect(x - 2, y - 2, size + 4, size + 4);
+                g.lineWidth = 1;
+            }
+        }
+        this.canvas.dataset.cells = this.base.drawn;
         // Where the cells are, for tests and tools: the label column, header, cell size and pitches.
         this.canvas.dataset.geometry = [labelWidth, headerHeight, size, pitch, rowPitch].join(",");
         this.canvas.dataset.probes = d.probes;
+        this.canvas.dataset.rows = rows.length;
+        this.canvas.dataset.rowIds = rows.map(r => d.ids[r]).join(",");
         this.canvas.dataset.snapshots = d.columns.length;
+        this.canvas.dataset.column = this.column;
         this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+        this.updateControls();
         this.drawLarge();
+        if (this.canvas.dataset.drawn !== "true") {
+            // After the browser has painted this frame: the grid is on screen, not only in the canvas's buffer.
+            requestAnimationFrame(() => {
+                this.canvas.dataset.drawnAt = performance.now().toFixed(1);
+                this.canvas.dataset.drawn = "true";
+            });
+        }
     }
 
-    thumbCanvas(r) {
-        const d = this.data, n = d.h * d.w, px = new ImageData(Math.max(1, d.w), Math.max(1, d.h));
-        for (let i = 0; i < n; i++) {
-            for (let c = 0; c < 3; c++) px.data[i * 4 + c] = this.thumbs[r][i * 3 + c];
-            px.data[i * 4 + 3] = 255;
+    paintThumb(px, stride, ox, oy, r) {
+        const d = this.data, under = this.thumbs[r];
+        for (let y = 0; y < d.h; y++) {
+            for (let x = 0; x < d.w; x++) {
+                const i = y * d.w + x, o = ((oy + y) * stride + ox + x) * 4;
+                px[o] = under[i * 3];
+                px[o + 1] = under[i * 3 + 1];
+                px[o + 2] = under[i * 3 + 2];
+                px[o + 3] = 255;
+            }
         }
-        const off = document.createElement("canvas");
-        off.width = px.width;
-        off.height = px.height;
-        off.getContext("2d").putImageData(px, 0, 0);
-        return off;
+    }
+
+    updateControls() {
+        const { scrub, label, play } = this.controls;
+        const n = this.data.columns.length;
+        if (scrub) {
+            scrub.max = String(Math.max(0, n - 1));
+            scrub.value = String(Math.max(0, this.column));
+            scrub.disabled = n < 2;
+        }
+        if (label) {
+            const col = this.data.columns[this.column];
+            label.textContent = col ? `snapshot ${col.seq} · epoch ${col.epoch} · step ${col.step}` : "no snapshot selected";
+        }
+        if (play) {
+            play.textContent = this.timer ? "❚❚ Pause" : "▶ Play";
+            play.disabled = n < 2;
+            play.dataset.playing = this.timer ? "true" : "false";
+        }
+    }
+
+    // Selects a snapshot column (from a click, a key, the slider or play); share=true tells the run's other views.
+    select(c, share) {
+        if (!this.data || c < 0 || c >= this.data.columns.length) return;
+        this.column = c;
+        if (this.selected) this.selected = { row: this.selected.row, col: c };
+        this.draw();
+        if (share) selectStep(this.run, this.data.columns[c].step);
+    }
+
+    togglePlay() {
+        if (this.timer) return this.pause();
+        if (!this.data || this.data.columns.length < 2) return;
+        if (this.column < 0 || this.column >= this.data.columns.length - 1) this.select(0, true);
+        this.timer = setInterval(() => {
+            if (this.column >= this.data.columns.length - 1) return this.pause();
+            this.select(this.column + 1, true);
+        }, 500);
+        this.updateControls();
+    }
+
+    pause() {
+        if (this.timer) clearInterval(this.timer);
+        this.timer = null;
+        if (this.data) this.updateControls();
     }
 
     hit(event) {
@@ -249,20 +469,20 @@ class TimelineView {
         const rect = this.canvas.getBoundingClientRect();
         const x = event.clientX - rect.left, y = event.clientY - rect.top;
         const { size, pitch, rowPitch } = this.layout();
+        const rows = this.rows();
         const col = Math.floor((x - labelWidth) / pitch);
         if (col < 0 || col >= d.columns.length) return null;
         if (y < headerHeight) return { row: -1, col };
-        const row = Math.floor((y - headerHeight) / rowPitch);
-        if (row < 0 || row >= d.probes || (y - headerHeight) % rowPitch > size) return { row: -1, col };
-        return { row, col };
+        const k = Math.floor((y - headerHeight) / rowPitch);
+        if (k < 0 || k >= rows.length || (y - headerHeight) % rowPitch > size) return { row: -1, col };
+        return { row: rows[k], col };
     }
 
     click(event) {
         const at = this.hit(event);
         if (!at) return;
-        this.column = at.col;
         this.selected = at.row >= 0 ? at : null;
-        this.draw();
+        this.select(at.col, true);
     }
 
     key(event) {
@@ -275,10 +495,9 @@ class TimelineView {
         }
         if (step === 0) return;
         event.preventDefault();
+        this.pause();
         const last = this.data.columns.length - 1;
-        this.column = Math.max(0, Math.min(last, (this.column < 0 ? (step > 0 ? -1 : last + 1) : this.column) + step));
-        if (this.selected) this.selected = { row: this.selected.row, col: this.column };
-        this.draw();
+        this.select(Math.max(0, Math.min(last, (this.column < 0 ? (step > 0 ? -1 : last + 1) : this.column) + step)), true);
     }
 
     // The chosen cell large, its neighbours in time beneath it.
@@ -321,7 +540,7 @@ class TimelineView {
             const caption = document.createElement("figcaption");
             caption.textContent = px > 100 ? `${this.methodName()}` : `e${d.columns[c].epoch}·${d.columns[c].step}` + (Number.isNaN(other.prob) ? "" : ` ${other.prob.toFixed(2)}`);
             box.append(canvas, caption);
-            if (px <= 100) box.addEventListener("click", () => { this.selected = { row: s.row, col: c }; this.column = c; this.draw(); });
+            if (px <= 100) box.addEventListener("click", () => { this.selected = { row: s.row, col: c }; this.select(c, true); });
             return box;
         };
         const row = document.createElement("div");
@@ -339,6 +558,6 @@ class TimelineView {
     }
 }
 
-export function createTimeline(canvas, large, style) {
-    return new TimelineView(canvas, large, style);
+export function createTimeline(canvas, large, controls, style, run) {
+    return new TimelineView(canvas, large, controls, style, run);
 }

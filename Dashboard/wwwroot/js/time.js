@@ -1,0 +1,29 @@
+// The snapshot selected for a run, shared by every view of that run: views on one page hear of a change at once
+// (a window event), and a view opened later in the same tab starts at it (sessionStorage). Keyed by step, the one
+// time axis every view has.
+const key = run => `cnnvis.selected-step.${run}`;
+
+export function selectedStep(run) {
+    const value = sessionStorage.getItem(key(run));
+    return value === null ? null : Number(value);
+}
+
+export function selectStep(run, step) {
+    if (selectedStep(run) === step) return;
+    sessionStorage.setItem(key(run), String(step));
+    window.dispatchEvent(new CustomEvent("cnnvis:time", { detail: { run: String(run), step } }));
+}
+
+// Calls handler(step) whenever another view selects a time of this run; returns the function that stops listening.
+export function onSelect(run, handler) {
+    const listener = e => { if (e.detail.run === String(run)) handler(e.detail.step); };
+    window.addEventListener("cnnvis:time", listener);
+    return () => window.removeEventListener("cnnvis:time", listener);
+}
+
+// The index of the snapshot step nearest to step (-1 when there are none).
+export function nearest(steps, step) {
+    let best = -1;
+    for (let i = 0; i < steps.length; i++) if (best < 0 || Math.abs(steps[i] - step) < Math.abs(steps[best] - step)) best = i;
+    return best;
+}

@@ -1,0 +1,106 @@
+using Microsoft.Playwright;
+
+namespace CnnVis.Dashboard.Tests;
+
+/// <summary>
+/// The timeline's filters, play and slider, the time selection shared with the run's charts, and the layer view's
+/// weight histograms, in chromium over the sample run (6 probes × 5 snapshots, steps 0, 12, 24, 36, 48).
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashboard) : IClassFixture<SampleDashboard>
+{
+    private readonly SampleStore _store = dashboard.Store;
+    private readonly DashboardHost _host = dashboard.Host;
+
+    private async Task<(IPage Page, List<string> Errors, ILocator Canvas)> OpenTimelineAsync()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        var canvas = page.Locator("canvas#timeline[data-drawn='true']");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-cells", "30");
+        return (page, errors, canvas);
+    }
+
+    [Fact]
+    public async Task FiltersShowOnlyTheProbesAsked()
+    {
+        var (page, errors, canvas) = await OpenTimelineAsync();
+        // Probes 0 and 3 are circles.
+        await page.SelectOptionAsync("#class-filter", "0");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-row-ids", "0,3");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-cells", "10");
+        await page.SelectOptionAsync("#class-filter", "-1");
+        // Probe 4 is right at snapshots 2 and 3 and wrong at 4: the only flip.
+        await page.SelectOptionAsync("#probe-filter", "flipped");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-row-ids", "4");
+        await Browser.ScreenshotAsync(page, "timeline-flipped");
+        // A quarter of six probes is under four: the four whose maps moved most, probe 0's blob travelling furthest.
+        await page.SelectOptionAsync("#probe-filter", "drift");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-rows", "4");
+        Assert.StartsWith("0,", await canvas.GetAttributeAsync("data-row-ids"));
+        // Both filters at once: flipped circles are none.
+        await page.SelectOptionAsync("#probe-filter", "flipped");
+        await page.SelectOptionAsync("#class-filter", "0");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-rows", "0");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task PlayStepsToTheEndAndTheSliderScrubs()
+    {
+        var (page, errors, canvas) = await OpenTimelineAsync();
+        await page.EvaluateAsync("() => { const s = document.querySelector('#scrub'); s.value = '2'; s.dispatchEvent(new Event('input')); }");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-column", "2");
+        await Assertions.Expect(page.Locator("#scrub-label")).ToHaveTextAsync("snapshot 2 · epoch 2 · step 24");
+        await page.ClickAsync("#play");
+        await Assertions.Expect(page.Locator("#play")).ToHaveAttributeAsync("data-playing", "true");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-column", "4", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#play")).ToHaveAttributeAsync("data-playing", "false");
+        Assert.Equal("4", await page.InputValueAsync("#scrub"));
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ATimeChosenInOneViewIsChosenInTheOthers()
+    {
+        var (page, errors, canvas) = await OpenTimelineAsync();
+        // The slider on the timeline selects step 36 for the run: the overview's three charts draw it.
+        await page.EvaluateAsync("() => { const s = document.querySelector('#scrub'); s.value = '3'; s.dispatchEvent(new Event('input')); }");
+        await Assertions.Expect(page.Locator("#timeline-strip .uplot")).ToHaveAttributeAsync("data-selected-step", "36");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}");
+        await Assertions.Expect(page.Locator(".charts .uplot[data-selected-step='36']")).ToHaveCountAsync(3);
+
+        // A click near the start of an overview chart selects the first snapshot; the timeline opens there.
+        var over = page.Locator(".charts .u-over").First;
+        await over.ClickAsync(new LocatorClickOptions { Position = new Position { X = 2, Y = 20 } });
+        await Assertions.Expect(page.Locator(".charts .uplot[data-selected-step='0']")).ToHaveCountAsync(3);
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        await Assertions.Expect(page.Locator("canvas#timeline[data-drawn='true']")).ToHaveAttributeAsync("data-column", "0");
+
+        // A click at the right end of the loss strip above the timeline selects the last snapshot in the grid.
+        var strip = page.Locator("#timeline-strip .u-over");
+        var box = (await strip.BoundingBoxAsync())!;
+        await strip.ClickAsync(new LocatorClickOptions { Position = new Position { X = box.Width - 2, Y = box.Height / 2 } });
+        await Assertions.Expect(page.Locator("canvas#timeline")).ToHaveAttributeAsync("data-column", "4");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task LayerViewDrawsAChosenLayersWeightHistogramsOverTime()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/layers");
+        var histograms = page.Locator("canvas#histograms");
+        await Assertions.Expect(histograms).ToHaveAttributeAsync("data-layer", "features.0.weight");
+        Assert.Equal("5", await histograms.GetAttributeAsync("data-columns"));
+        await Browser.ScreenshotAsync(page, "layers-histograms");
+        await page.SelectOptionAsync("#histogram-layer", "classifier.weight");
+        await Assertions.Expect(histograms).ToHaveAttributeAsync("data-layer", "classifier.weight");
+        Assert.Equal(SampleStore.Layers.Length, await page.Locator("#histogram-layer option").CountAsync());
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+}
