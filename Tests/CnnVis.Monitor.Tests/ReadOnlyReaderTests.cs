@@ -42,6 +42,34 @@ public sealed class ReadOnlyReaderTests : TempFolder
             command.ExecuteNonQuery();
         }
         var newer = Assert.Throws<RunStoreException>(() => RunReader.OpenReadOnly(StorePath));
-        Assert.Equal($"{StorePath} was written by a newer CnnVis: its store schema is version 99, and this CnnVis reads versions up to 1. Open it with a newer CnnVis.", newer.Message);
+        Assert.Equal($"{StorePath} was written by a newer CnnVis: its store schema is version 99, and this CnnVis reads versions up to 2. Open it with a newer CnnVis.", newer.Message);
+    }
+
+    [Fact]
+    public void AnOlderStoreIsRefusedSayingHowToUpgradeItAndIsLeftAsItWas()
+    {
+        long id;
+        using (var writer = RunWriter.Open(StorePath)) id = writer.CreateRun(StoreSamples.Run());
+        // What version 1 wrote: every table but natural_maps, at user_version 1.
+        using (var connection = new SqliteConnection($"Data Source={StorePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE natural_maps; PRAGMA user_version = 1;";
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+        var before = SHA256.HashData(File.ReadAllBytes(StorePath));
+
+        var older = Assert.Throws<RunStoreException>(() => RunReader.OpenReadOnly(StorePath));
+        Assert.Equal($"{StorePath} was written by an older CnnVis: its store schema is version 1, and this CnnVis reads version 2. " +
+            $"It is opened read-only here, so it is not upgraded; upgrade it once with `cnnvis runs --store {StorePath}`.", older.Message);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(StorePath)));
+
+        // The upgrade the message names (a writer's open) makes it readable read-only, the run intact.
+        using (RunReader.Open(StorePath)) { }
+        using var reader = RunReader.OpenReadOnly(StorePath);
+        Assert.Equal(id, Assert.Single(reader.Runs()).Id);
     }
 }
