@@ -34,7 +34,7 @@ internal sealed class SnapshotRecorder : IDisposable
         _layers = new LayerTracker(options.HistogramBins);
     }
 
-    public SnapshotRecord Take(Module model, ProbeSet probes, Tensor? masks, long step, int epoch, string reason, bool trust)
+    public SnapshotRecord Take(Module model, ProbeSet probes, Tensor? masks, long step, int epoch, string reason, bool trust, PhaseClock clock)
     {
         var explainable = (IExplainableModel)model;
         var methods = ExplanationMethods.CreateMany(_methods).ToList();
@@ -49,7 +49,9 @@ internal sealed class SnapshotRecorder : IDisposable
         foreach (var targetName in _targets)
         {
             ExplanationTarget target = targetName == "true" ? new TrueLabel(probes.Labels) : PredictedClass.Instance;
-            using var set = pass.Run(model, probes.Images, target);
+            ExplanationSet set;
+            using (clock.Time("explain")) set = pass.Run(model, probes.Images, target);
+            using var disposeSet = set;
             var classes = set.Classes.data<long>();
             if (probabilities.Count == 0)
             {
@@ -68,6 +70,7 @@ internal sealed class SnapshotRecorder : IDisposable
                 double[]? rho = null, iou = null;
                 if (_previous.TryGetValue((method.Name, targetName), out var earlier))
                 {
+                    using var lap = clock.Time("drift");
                     // Probes added since (the wrong ones) come last: the earlier probes compare one to one.
                     var shared = (int)Math.Min(earlier.size(0), count);
                     using var now = map.narrow(0, 0, shared);
@@ -76,12 +79,17 @@ internal sealed class SnapshotRecorder : IDisposable
                     iou = MapSimilarity.TopKIntersectionOverUnion(now, before, 0.1);
                 }
                 var natural = NaturalMaps(set, method.Name, count);
+                using (clock.Time("maps"))
                 for (var n = 0; n < count; n++)
                 {
                     maps.Add(new MapRecord(n, method.Name, targetName, (int)classes[n], channels, height, width, values.AsSpan(n * length, length).ToArray(),
                         rho is not null && n < rho.Length ? rho[n] : null, iou is not null && n < iou.Length ? iou[n] : null) { Natural = natural?[n] });
                 }
-                if (trust) scores.AddRange(Trust(model, probes, masks, map, target, method.Name, targetName));
+                if (trust)
+                {
+                    using var lap = clock.Time("trust");
+                    scores.AddRange(Trust(model, probes, masks, map, target, method.Name, targetName));
+                }
                 earlier?.Dispose();
                 _previous[(method.Name, targetName)] = map.clone().DetachFromDisposeScope();
             }
@@ -97,13 +105,16 @@ internal sealed class SnapshotRecorder : IDisposable
         FilterImage? filters = null;
         if (_options.Filters && model.named_modules().Any(m => m.module is Torch.Modules.Conv2d))
         {
+            using var lap = clock.Time("filters");
             using var f = FirstLayerFilters.Of(model);
             var s = f.shape;
             filters = new FilterImage(FirstLayerFilters.PathOf(model), (int)s[0], (int)s[1], (int)s[2], (int)s[3], f.data<float>());
         }
+        IReadOnlyList<LayerStatistics> layers;
+        using (clock.Time("layers")) layers = _layers.Measure(model);
         return new SnapshotRecord(step, epoch, reason, 0)
         {
-            Maps = maps, Probabilities = probabilities, ChannelWeights = weights, Filters = filters, Layers = _layers.Measure(model), Trust = scores,
+            Maps = maps, Probabilities = probabilities, ChannelWeights = weights, Filters = filters, Layers = layers, Trust = scores,
         };
     }
 
@@ -119,6 +130,9 @@ internal sealed class SnapshotRecorder : IDisposable
     private List<TrustScore> Trust(Module model, ProbeSet probes, Tensor? masks, Tensor map, ExplanationTarget target, string method, string targetName)
     {
         using var scope = torch.NewDisposeScope();
+        // The deletion curves' forwards run without gradients in eval mode: conv_stack with batch norm folded is the
+        // fast way there (equal up to float rounding, which a score compared over time does not notice).
+        using var fused = torch.fused_inference();
         var n = Math.Min(probes.Count, _options.TrustProbes);
         // The first probes only: the target resolves per image, so a true-label target is cut to the same probes.
         var images = probes.Images.narrow(0, 0, n);

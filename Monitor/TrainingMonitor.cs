@@ -33,6 +33,8 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
     private readonly List<MetricPoint> _pending = new();
     private readonly List<double> _costs = new();
     private readonly List<string> _probeKinds = new();
+    private readonly List<double> _cpuCosts = new();
+    private readonly PhaseClock _phases = new();
     private Module? _model;
     private ImageDataset? _validation;
     private ProbeSet? _probes;
@@ -87,9 +89,10 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
     {
         get
         {
-            var sorted = _costs.Order().ToArray();
-            var median = sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-            return new MonitorReport(_store.Path, RunId, _costs.Count, _skipped, median, _busy.Elapsed.TotalSeconds, _wall.Elapsed.TotalSeconds);
+            return new MonitorReport(_store.Path, RunId, _costs.Count, _skipped, PhaseClock.Median(_costs), _busy.Elapsed.TotalSeconds, _wall.Elapsed.TotalSeconds)
+            {
+                SnapshotCpuMillisecondsMedian = PhaseClock.Median(_cpuCosts), Phases = _phases.Costs(),
+            };
         }
     }
 
@@ -350,15 +353,26 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
             }
         }
         var clock = Stopwatch.StartNew();
-        // A scope of its own: a caller's loop may run inside its own dispose scope, which must not free what the monitor keeps.
-        using var scope = torch.NewDisposeScope();
-        var record = _recorder!.Take(_model!, _probes!, _masks, _step, _epoch, reason, trust: _trustDue);
-        Flush();
-        var cost = clock.Elapsed.TotalMilliseconds;
-        _store.WriteSnapshot(RunId, record with { CostMilliseconds = cost });
+        var cpu = Environment.CpuUsage.TotalTime;
+        try
+        {
+            // A scope of its own: a caller's loop may run inside its own dispose scope, which must not free what the monitor keeps.
+            using var scope = torch.NewDisposeScope();
+            var record = _recorder!.Take(_model!, _probes!, _masks, _step, _epoch, reason, trust: _trustDue, _phases);
+            using (_phases.Time("flush")) Flush();
+            var cost = clock.Elapsed.TotalMilliseconds;
+            using (_phases.Time("store")) _store.WriteSnapshot(RunId, record with { CostMilliseconds = cost });
+        }
+        catch
+        {
+            _phases.DiscardSnapshot();
+            throw;
+        }
+        _phases.EndSnapshot();
         _trustDue = false;
         _lastSnapshotStep = _step;
         _costs.Add(clock.Elapsed.TotalMilliseconds);
+        _cpuCosts.Add((Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds);
     }
 
     private void Flush()

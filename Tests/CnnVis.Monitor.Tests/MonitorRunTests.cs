@@ -24,6 +24,12 @@ public sealed class MonitorRunTests : TempFolder
             outcome = new Trainer(Tiny(), monitor).Run();
             id = monitor.RunId;
             Assert.Equal(5, monitor.Report.Snapshots);
+            // Every snapshot's phases are timed: the pass and the store write each time, drift from the second
+            // snapshot on, trust at the start and at both epochs' ends.
+            var phases = monitor.Report.Phases.ToDictionary(p => p.Phase);
+            Assert.Equal((5, 5, 5, 4, 3), (phases["explain"].Snapshots, phases["layers"].Snapshots, phases["store"].Snapshots, phases["drift"].Snapshots, phases["trust"].Snapshots));
+            Assert.All(phases.Values, p => Assert.True(p.WallMillisecondsMedian >= 0 && p.CpuMillisecondsMedian >= 0, $"{p.Phase}: {p}"));
+            Assert.True(phases["explain"].WallMillisecondsMedian > 0 && monitor.Report.SnapshotCpuMillisecondsMedian > 0);
         }
         Assert.Equal(TrainingStatus.Completed, outcome.Status);
         using var reader = RunReader.Open(StorePath);

@@ -196,6 +196,38 @@ public class ScoreTests
     }
 
     [Fact]
+    public void SimilarityOfManyTiedMapsFollowsTheDefinitions()
+    {
+        // Maps like the monitor's: many exact ties (a ReLU'd map's zeros, coarse levels), several images at once.
+        torch.manual_seed(7);
+        using var rawA = torch.rand(new long[] { 3, 2, 9, 11 });
+        using var rawB = torch.rand(new long[] { 3, 2, 9, 11 });
+        using var a = (rawA * 6).floor().clamp_min(2);
+        using var b = (rawB * 6).floor().clamp_min(2);
+        var x = a.data<float>();
+        var y = b.data<float>();
+        var length = 2 * 9 * 11;
+        var rho = MapSimilarity.Spearman(a, b);
+        var iou = MapSimilarity.TopKIntersectionOverUnion(a, b, 0.1);
+        var k = (int)Math.Ceiling(0.1 * length);
+        for (var n = 0; n < 3; n++)
+        {
+            var p = x.Skip(n * length).Take(length).Select(v => (double)v).ToArray();
+            var q = y.Skip(n * length).Take(length).Select(v => (double)v).ToArray();
+            // A value's rank: the values below it, plus the mean place among its equals.
+            double[] Rank(double[] v) => v.Select(e => v.Count(o => o < e) + (v.Count(o => o == e) + 1) / 2.0).ToArray();
+            var (rp, rq) = (Rank(p), Rank(q));
+            var (mp, mq) = (rp.Average(), rq.Average());
+            var expected = rp.Zip(rq, (u, w) => (u - mp) * (w - mq)).Sum() / Math.Sqrt(rp.Sum(u => (u - mp) * (u - mp)) * rq.Sum(w => (w - mq) * (w - mq)));
+            Assert.Equal(expected, rho[n], 12);
+            var topP = Enumerable.Range(0, length).OrderByDescending(i => p[i]).ThenBy(i => i).Take(k).ToHashSet();
+            var topQ = Enumerable.Range(0, length).OrderByDescending(i => q[i]).ThenBy(i => i).Take(k).ToHashSet();
+            var shared = topP.Intersect(topQ).Count();
+            Assert.Equal(shared / (double)(2 * k - shared), iou[n], 12);
+        }
+    }
+
+    [Fact]
     public void ReinitialisingReplacesWeightsOnlyFromItsOwnSeed()
     {
         torch.manual_seed(112);

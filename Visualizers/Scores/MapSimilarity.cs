@@ -15,8 +15,19 @@ public static class MapSimilarity
     /// </summary>
     public static double[] Spearman(Tensor a, Tensor b)
     {
-        var (first, second) = PerImage(a, b);
-        return first.Zip(second, (x, y) => Pearson(Ranks(x), Ranks(y))).ToArray();
+        var (first, second, count, length) = PerImage(a, b);
+        var result = new double[count];
+        var order = new int[length];
+        var keys = new double[length];
+        var x = new double[length];
+        var y = new double[length];
+        for (var n = 0; n < count; n++)
+        {
+            Ranks(first.AsSpan(n * length, length), keys, order, x);
+            Ranks(second.AsSpan(n * length, length), keys, order, y);
+            result[n] = Pearson(x, y);
+        }
+        return result;
     }
 
     /// <summary>
@@ -26,15 +37,24 @@ public static class MapSimilarity
     public static double[] TopKIntersectionOverUnion(Tensor a, Tensor b, double fraction = 0.1)
     {
         if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), $"the fraction of pixels must be in (0, 1], got {fraction}");
-        var (first, second) = PerImage(a, b);
-        var k = (int)Math.Ceiling(fraction * first[0].Length - 1e-9);
-        return first.Zip(second, (x, y) =>
+        var (first, second, count, length) = PerImage(a, b);
+        var k = (int)Math.Ceiling(fraction * length - 1e-9);
+        var result = new double[count];
+        var scratch = new double[length];
+        var inFirst = new bool[length];
+        var inSecond = new bool[length];
+        for (var n = 0; n < count; n++)
         {
-            var top = Top(x, k);
-            var other = Top(y, k);
-            var shared = top.Intersect(other).Count();
-            return shared / (double)(2 * k - shared);
-        }).ToArray();
+            Top(first.AsSpan(n * length, length), k, scratch, inFirst);
+            Top(second.AsSpan(n * length, length), k, scratch, inSecond);
+            var shared = 0;
+            for (var i = 0; i < length; i++)
+            {
+                if (inFirst[i] && inSecond[i]) shared++;
+            }
+            result[n] = shared / (double)(2 * k - shared);
+        }
+        return result;
     }
 
     /// <summary>
@@ -88,35 +108,36 @@ public static class MapSimilarity
         if (a.size(0) == 0) throw new ArgumentException("no maps to compare", nameof(a));
     }
 
-    private static (double[][] a, double[][] b) PerImage(Tensor a, Tensor b)
+    // Both batches' values as doubles, one image after another, with the image count and each image's length.
+    private static (double[] a, double[] b, int count, int length) PerImage(Tensor a, Tensor b)
     {
         CheckPair(a, b);
-        return (Rows(a), Rows(b));
+        var first = Values(a);
+        var count = (int)a.size(0);
+        return (first, Values(b), count, first.Length / count);
     }
 
-    private static double[][] Rows(Tensor maps)
+    private static double[] Values(Tensor maps)
     {
         using var values = maps.to(ScalarType.Float64);
-        var all = values.data<double>();
-        var count = (int)maps.size(0);
-        var length = all.Length / count;
-        return Enumerable.Range(0, count).Select(n => all.AsSpan(n * length, length).ToArray()).ToArray();
+        return values.data<double>();
     }
 
-    // Ranks from 1, ties sharing the mean of the ranks they span.
-    private static double[] Ranks(double[] values)
+    // Ranks from 1 into ranks, ties sharing the mean of the ranks they span (keys and order are scratch of the same length).
+    private static void Ranks(ReadOnlySpan<double> values, double[] keys, int[] order, double[] ranks)
     {
-        var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
-        var ranks = new double[values.Length];
+        values.CopyTo(keys);
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        // The order among equal values does not matter: they share one rank.
+        Array.Sort(keys, order);
         for (var start = 0; start < order.Length;)
         {
             var end = start;
-            while (end + 1 < order.Length && values[order[end + 1]] == values[order[start]]) end++;
+            while (end + 1 < order.Length && keys[end + 1] == keys[start]) end++;
             var shared = (start + end) / 2.0 + 1;
             for (var k = start; k <= end; k++) ranks[order[k]] = shared;
             start = end + 1;
         }
-        return ranks;
     }
 
     private static double Pearson(double[] x, double[] y)
@@ -133,6 +154,26 @@ public static class MapSimilarity
         return varianceX == 0 || varianceY == 0 ? 0 : covariance / Math.Sqrt(varianceX * varianceY);
     }
 
-    private static HashSet<int> Top(double[] values, int k) =>
-        Enumerable.Range(0, values.Length).OrderByDescending(i => values[i]).ThenBy(i => i).Take(k).ToHashSet();
+    // Marks the k largest values in top, equal values taken in pixel order: all above the k-th largest value, then
+    // as many pixels holding exactly that value as are left, first ones first (scratch has the values' length).
+    private static void Top(ReadOnlySpan<double> values, int k, double[] scratch, bool[] top)
+    {
+        values.CopyTo(scratch);
+        Array.Sort(scratch);
+        var threshold = scratch[^k];
+        var above = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            top[i] = values[i].CompareTo(threshold) > 0;
+            if (top[i]) above++;
+        }
+        for (var i = 0; i < values.Length && above < k; i++)
+        {
+            if (values[i].CompareTo(threshold) == 0)
+            {
+                top[i] = true;
+                above++;
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@ IBench[] benches =
     new MonitorBench(),
     new ResNetBench(),
     new DashboardBench(),
+    new SnapshotBench(),
 ];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
