@@ -68,6 +68,6 @@ public sealed class UploadsTests
         Assert.StartsWith("cut.pt: not a readable state_dict: ", cut.Message);
 
         var zoo = Assert.Throws<UploadRefusedException>(() => Uploads.CheckModel("net.pt", good, "alexnet", 3, 3));
-        Assert.Equal("unknown model 'alexnet'; the zoo has fashionnet, vgg-small, resnet-small", zoo.Message);
+        Assert.Equal("unknown model 'alexnet'; the zoo has fashionnet, vgg-small, resnet-small, resnet18-imagenet", zoo.Message);
     }
 }
