@@ -13,8 +13,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages the build and the runtime need; bench adds python3-torch (the PyTorch reference).
 # fontconfig and DejaVu fonts draw the grids' labels (SkiaSharp); nodejs/npm install the dashboard's chart library (uPlot, from npm, pinned by Dashboard/package-lock.json);
-# chromium is the browser the dashboard's tests drive.
-PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist fontconfig fonts-dejavu-core chromium)
+# chromium is the browser the dashboard's tests drive; python3-skimage installs the sample photos (astronaut, cat, coffee) the README and the tests use.
+PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist fontconfig fonts-dejavu-core chromium python3-skimage)
 BENCH_PACKAGES=(python3-torch python3-numpy)
 
 install_missing() {
