@@ -37,7 +37,7 @@ public sealed class DeepDream
         ModelProbe.CheckImages(photos, nameof(photos));
         if (range.Channels != photos.size(1))
             throw new ArgumentException($"the input range has {range.Channels} channels but the photos have {photos.size(1)}", nameof(range));
-        CheckLayer(model, Settings.Layer);
+        model.get_submodule(Settings.Layer);
         var sizes = OctaveSizes(photos.size(2), photos.size(3));
 
         var random = new Random(Settings.Seed);
@@ -108,13 +108,6 @@ public sealed class DeepDream
         if (channel >= output.size(1))
             throw new ArgumentOutOfRangeException(nameof(DeepDreamSettings.Channel), $"channel {channel} is out of range: layer '{Settings.Layer}' has {output.size(1)} channels (0-{output.size(1) - 1})");
         return output.select(1, channel).mean(new[] { 1L, 2L });
-    }
-
-    internal static void CheckLayer(Module model, string layer)
-    {
-        var names = model.named_modules().Select(m => m.name).Where(n => n.Length > 0).ToList();
-        if (!names.Contains(layer))
-            throw new ArgumentException($"{model.GetName()} has no layer '{layer}'; its layers are {string.Join(", ", names)}");
     }
 
     private static Tensor Resize(Tensor images, long height, long width) =>

@@ -73,7 +73,7 @@ public sealed record InputRange
     }
 
     /// <summary>The lower and upper bounds as [1, C, 1, 1] tensors in <paramref name="like"/>'s dtype, owned by the current scope.</summary>
-    internal (Tensor lower, Tensor upper) Bounds(Tensor like)
+    public (Tensor lower, Tensor upper) Bounds(Tensor like)
     {
         var lower = torch.tensor(Lower.ToArray(), new long[] { 1, Channels, 1, 1 }).to(like.dtype);
         var upper = torch.tensor(Upper.ToArray(), new long[] { 1, Channels, 1, 1 }).to(like.dtype);

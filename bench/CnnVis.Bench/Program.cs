@@ -9,6 +9,7 @@ IBench[] benches =
     new TrainBench(),
     new ExplainBench(),
     new MonitorBench(),
+    new DreamBench(),
 ];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
