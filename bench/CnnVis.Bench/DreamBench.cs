@@ -41,26 +41,34 @@ internal sealed class DreamBench : IBench
         {
             var settings = new DeepDreamSettings(layer) { Steps = context.Quick ? 2 : 10 };
             var best = double.MaxValue;
+            var bestCpu = double.MaxValue;
             for (var r = 0; r < repeats; r++)
             {
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var watch = Stopwatch.StartNew();
                 using var result = new DeepDream(settings).Run(model, photo, range);
                 best = Math.Min(best, watch.Elapsed.TotalSeconds);
+                bestCpu = Math.Min(bestCpu, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
             }
             var steps = settings.Octaves * settings.Steps;
-            Console.WriteLine($"deep dream {settings}: {best:F2} s ({best * 1000 / steps:F0} ms per step over {steps} steps, sizes {string.Join(", ", new DeepDream(settings).OctaveSizes(224, 224).Select(s => $"{s.height}x{s.width}"))})");
+            // On a machine shared with other work the wall clock includes waiting for a core; the CPU seconds do not.
+            Console.WriteLine($"deep dream {settings}: {best:F2} s wall, {bestCpu:F2} CPU-s ({best * 1000 / steps:F0} ms per step over {steps} steps, sizes {string.Join(", ", new DeepDream(settings).OctaveSizes(224, 224).Select(s => $"{s.height}x{s.width}"))})");
             figures[$"dream_{layer}_s"] = Math.Round(best, 3);
+            figures[$"dream_{layer}_cpu_s"] = Math.Round(bestCpu, 3);
             figures[$"dream_{layer}_ms_per_step"] = Math.Round(best * 1000 / steps, 1);
         }
 
         var inversionSteps = context.Quick ? 3 : 30;
         var inversion = new RepresentationInversion(new InversionSettings { Steps = inversionSteps });
         using (new RepresentationInversion(new InversionSettings { Steps = 1 }).Run(model, photo, "layer2", range)) { }
+        var before = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         using (inversion.Run(model, photo, "layer2", range)) { }
         var perStep = clock.Elapsed.TotalMilliseconds / inversionSteps;
-        Console.WriteLine($"inversion of layer2 at 224x224: {perStep:F0} ms per step ({inversionSteps} steps)");
+        var cpuPerStep = (Process.GetCurrentProcess().TotalProcessorTime - before).TotalMilliseconds / inversionSteps;
+        Console.WriteLine($"inversion of layer2 at 224x224: {perStep:F0} ms per step wall, {cpuPerStep:F0} CPU-ms ({inversionSteps} steps)");
         figures["inversion_layer2_ms_per_step"] = Math.Round(perStep, 1);
+        figures["inversion_layer2_cpu_ms_per_step"] = Math.Round(cpuPerStep, 1);
 
         var json = context.Figures("dream", loadStart, LoadAverage(), "not used", figures);
         Console.WriteLine($"wrote {context.WriteJson("dream", json)}");
