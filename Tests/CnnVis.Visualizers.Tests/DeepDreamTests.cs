@@ -60,6 +60,21 @@ public class DeepDreamTests
     }
 
     [Fact]
+    public void TheInputRangeMapsPixelsToTheModelsUnitsAndBack()
+    {
+        using var scope = torch.NewDisposeScope();
+        var pixels = torch.tensor(new float[] { 0, 0.5f, 1, 0.25f, 0.75f, 1 }, new long[] { 1, 3, 1, 2 });
+        var normalised = s_range.FromUnit(pixels);
+        // By hand: (p − mean) / std per channel.
+        var expected = new[] { (0 - 0.485) / 0.229, (0.5 - 0.485) / 0.229, (1 - 0.456) / 0.224, (0.25 - 0.456) / 0.224, (0.75 - 0.406) / 0.225, (1 - 0.406) / 0.225 };
+        var actual = Assertions.Values(normalised);
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 5);
+        Assertions.Close(pixels, s_range.ToUnit(normalised));
+        Assertions.Close(torch.ones(new long[] { 1, 3, 1, 2 }), s_range.ToUnit(normalised + 10));
+        Assert.Throws<ArgumentException>(() => s_range.ToUnit(torch.zeros(new long[] { 1, 1, 2, 2 })));
+    }
+
+    [Fact]
     public void TheSameSeedGivesTheSameDreamAndAnotherSeedAnother()
     {
         torch.manual_seed(8);

@@ -45,15 +45,6 @@ public sealed record InputRange
     /// <summary>Pixels in [0, 1] as they are (no normalisation).</summary>
     public static InputRange Unit(int channels) => new(new float[channels], Enumerable.Repeat(1f, channels).ToArray());
 
-    /// <summary>Images [N, C, H, W] in these units clipped to the range: a new tensor the caller owns.</summary>
-    public Tensor Clip(Tensor images)
-    {
-        CheckChannels(images);
-        using var scope = torch.NewDisposeScope();
-        var (lower, upper) = Bounds(images);
-        return scope.MoveToOuter(torch.minimum(torch.maximum(images, lower), upper));
-    }
-
     /// <summary>Images [N, C, H, W] in these units as pixels in [0, 1] (the range's ends become 0 and 1): a new tensor the caller owns.</summary>
     public Tensor ToUnit(Tensor images)
     {
