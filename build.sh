@@ -3,7 +3,7 @@
 #   ./build.sh            set up and build
 #   ./build.sh demo       the main job: a short real training run with explanations written as PNGs
 #   ./build.sh test       the test suite
-#   ./build.sh bench [engine|train|explain|monitor|all]   benchmarks against PyTorch on the same libtorch
+#   ./build.sh bench [engine|train|explain|monitor|dream|all]   benchmarks against PyTorch on the same libtorch
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$(pwd)
@@ -77,5 +77,5 @@ case "$cmd" in
     install_missing "${BENCH_PACKAGES[@]}"
     bash "$ROOT/bench/run.sh" "${1:-all}" ;;
   cnnvis) build; cnnvis "$@" ;;
-  *) echo "usage: ./build.sh [build|demo|test|bench [engine|train|explain|monitor|all]|cnnvis ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|demo|test|bench [engine|train|explain|monitor|dream|all]|cnnvis ARGS...]" >&2; exit 2 ;;
 esac
