@@ -75,6 +75,8 @@ public static class FeaturesCommand
                 {
                     var pixels = loaded.ReadPhoto(image!, size);
                     var normalised = loaded.Range.FromUnit(pixels);
+                    // Refuses, naming the layer, one whose output is not feature maps (a classifier's logits, say).
+                    if (chosen == "eigencam") FeatureMaps.Capture(model, normalised, layerName).Dispose();
                     picture = chosen switch
                     {
                         "maps" => FeatureMaps.Render(FeatureMaps.Capture(model, normalised, layerName), maxChannels: parse.GetValue(maxChannels)),

@@ -83,6 +83,10 @@ public sealed class PhotoCommandTests : IDisposable
         var (bad, message) = Run("features", "--model", "vgg-small", "--image", "sample:chelsea", "--size", "32", "--view", "guided-backprop", "--layer", "features.5", "--channel", "32", "--out", Path.Combine(_dir, "x.png"));
         Assert.Equal(2, bad);
         Assert.Contains("filter 32 is out of range: layer 'features.5' has 32 filters (0-31)", message);
+        (bad, message) = Run("features", "--model", "vgg-small", "--image", "sample:chelsea", "--size", "32", "--view", "eigencam", "--layer", "classifier", "--out", Path.Combine(_dir, "x.png"));
+        Assert.Equal(2, bad);
+        Assert.Contains("layer 'classifier' gives shape [1, ", message);
+        Assert.Contains("not feature maps [N, K, h, w]: pick a convolutional layer", message);
         (bad, message) = Run("features", "--model", "vgg-small", "--image", "sample:chelsea", "--view", "histogram", "--layer", "features.5", "--out", Path.Combine(_dir, "x.png"));
         Assert.Equal(2, bad);
         Assert.Contains("--view must be one of maps, eigencam, guided-backprop, maximize, got 'histogram'", message);
