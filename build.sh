@@ -3,7 +3,7 @@
 #   ./build.sh            set up and build
 #   ./build.sh demo       the main job: a short real training run with the monitor, served live in the dashboard (--no-serve: not)
 #   ./build.sh test       the test suite
-#   ./build.sh bench [engine|train|explain|monitor|snapshot|resnet|dashboard|all]   benchmarks against PyTorch on the same libtorch
+#   ./build.sh bench [engine|train|explain|monitor|snapshot|resnet|dashboard|dream|all]   benchmarks against PyTorch on the same libtorch
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$(pwd)
@@ -13,8 +13,8 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages the build and the runtime need; bench adds python3-torch (the PyTorch reference).
 # fontconfig and DejaVu fonts draw the grids' labels (SkiaSharp); nodejs/npm install the dashboard's chart library (uPlot, from npm, pinned by Dashboard/package-lock.json);
-# chromium is the browser the dashboard's tests drive.
-PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist fontconfig fonts-dejavu-core chromium)
+# chromium is the browser the dashboard's tests drive; python3-skimage installs the sample photos (astronaut, cat, coffee) the README and the tests use.
+PACKAGES=(libtorch-dev libdnnl-dev cmake g++ make libstb-dev dataset-fashion-mnist fontconfig fonts-dejavu-core chromium python3-skimage)
 BENCH_PACKAGES=(python3-torch python3-numpy python3-torchvision)
 
 install_missing() {
@@ -77,5 +77,5 @@ case "$cmd" in
     install_missing "${BENCH_PACKAGES[@]}"
     bash "$ROOT/bench/run.sh" "${1:-all}" ;;
   cnnvis) build; cnnvis "$@" ;;
-  *) echo "usage: ./build.sh [build|demo|test|bench [engine|train|explain|monitor|snapshot|resnet|dashboard|all]|cnnvis ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|demo|test|bench [engine|train|explain|monitor|snapshot|resnet|dashboard|dream|all]|cnnvis ARGS...]" >&2; exit 2 ;;
 esac

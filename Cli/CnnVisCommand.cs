@@ -16,6 +16,9 @@ public static class CnnVisCommand
         root.Options.Add(Verbose);
         root.Subcommands.Add(TrainCommand.Build());
         root.Subcommands.Add(ExplainCommand.Build());
+        root.Subcommands.Add(DreamCommand.Build());
+        root.Subcommands.Add(InvertCommand.Build());
+        root.Subcommands.Add(FeaturesCommand.Build());
         root.Subcommands.Add(DemoCommand.Build());
         root.Subcommands.Add(InfoCommand.Build());
         root.Subcommands.Add(RunsCommand.Build());

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs CnnVis's benchmarks, the PyTorch reference side by side in the same invocation.
-#   bash bench/run.sh <engine|train|explain|monitor|snapshot|resnet|dashboard|all> [--threads N] [--quick] [--out DIR]
+#   bash bench/run.sh <engine|train|explain|monitor|snapshot|resnet|dashboard|dream|all> [--threads N] [--quick] [--out DIR]
 # ./build.sh bench <name> installs what they need (python3-torch, python3-numpy, python3-torchvision) and calls this.
 # Figures go to the terminal and to bench/out/<name>.json.
 set -euo pipefail

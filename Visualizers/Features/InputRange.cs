@@ -1,3 +1,5 @@
+using CnnVis.Torch;
+
 namespace CnnVis.Visualizers.Features;
 
 /// <summary>
@@ -42,6 +44,39 @@ public sealed record InputRange
 
     /// <summary>Pixels in [0, 1] as they are (no normalisation).</summary>
     public static InputRange Unit(int channels) => new(new float[channels], Enumerable.Repeat(1f, channels).ToArray());
+
+    /// <summary>Images [N, C, H, W] in these units as pixels in [0, 1] (the range's ends become 0 and 1): a new tensor the caller owns.</summary>
+    public Tensor ToUnit(Tensor images)
+    {
+        CheckChannels(images);
+        using var scope = torch.NewDisposeScope();
+        var (lower, upper) = Bounds(images);
+        return scope.MoveToOuter(((images - lower) / (upper - lower)).clamp(0, 1));
+    }
+
+    /// <summary>Pixels [N, C, H, W] in [0, 1] in these units: the inverse of <see cref="ToUnit"/>. A new tensor the caller owns.</summary>
+    public Tensor FromUnit(Tensor pixels)
+    {
+        CheckChannels(pixels);
+        using var scope = torch.NewDisposeScope();
+        var (lower, upper) = Bounds(pixels);
+        return scope.MoveToOuter(lower + (pixels * (upper - lower)));
+    }
+
+    /// <summary>The lower and upper bounds as [1, C, 1, 1] tensors in <paramref name="like"/>'s dtype, owned by the current scope.</summary>
+    public (Tensor lower, Tensor upper) Bounds(Tensor like)
+    {
+        var lower = torch.tensor(Lower.ToArray(), new long[] { 1, Channels, 1, 1 }).to(like.dtype);
+        var upper = torch.tensor(Upper.ToArray(), new long[] { 1, Channels, 1, 1 }).to(like.dtype);
+        return (lower, upper);
+    }
+
+    private void CheckChannels(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Dimensions != 4 || images.size(1) != Channels)
+            throw new ArgumentException($"images must be [N, {Channels}, H, W] for this input range, got shape [{string.Join(", ", images.shape)}]", nameof(images));
+    }
 
     // Records compare lists by reference; ranges are compared by value.
     public bool Equals(InputRange? other) => other is not null && Lower.SequenceEqual(other.Lower) && Upper.SequenceEqual(other.Upper);

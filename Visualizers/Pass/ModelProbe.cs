@@ -48,14 +48,21 @@ internal sealed class ModelProbe : IDisposable
     /// with respect to <paramref name="input"/>, [N, C, H, W], with the model's ReLUs following <paramref name="rule"/>.
     /// Images do not interact in eval mode, so each image's gradient is its own score's. The caller owns both.
     /// </summary>
-    public (Tensor scores, Tensor gradient) Gradient(Tensor input, string? layer, Func<Tensor, Tensor> score, ReluRule rule)
+    public (Tensor scores, Tensor gradient) Gradient(Tensor input, string? layer, Func<Tensor, Tensor> score, ReluRule rule) =>
+        Gradient(input, layer, (_, output) => score(output), rule);
+
+    /// <summary>
+    /// As the other overload, but the score also sees the input leaf (the image being scored), so terms on the image
+    /// itself (regularisers) are differentiated in the same graph: score(input, output) per image, [N].
+    /// </summary>
+    public (Tensor scores, Tensor gradient) Gradient(Tensor input, string? layer, Func<Tensor, Tensor, Tensor> score, ReluRule rule)
     {
         using var grad = torch.enable_grad();
         using var scope = torch.NewDisposeScope();
         // A fresh leaf, so the graph never reaches the caller's tensors and exists even when every parameter is frozen.
         var leaf = input.detach().requires_grad_(true);
         var output = Run(leaf, layer, rule, out var logits);
-        var scores = score(layer is null ? logits : output);
+        var scores = score(leaf, layer is null ? logits : output);
         var total = scores.sum();
         var gradient = torch.autograd.grad(new[] { total }, new[] { leaf }, allow_unused: true)[0]
             ?? throw new InvalidOperationException($"the score does not depend on {_model.GetName()}'s input");

@@ -12,6 +12,7 @@ IBench[] benches =
     new ResNetBench(),
     new DashboardBench(),
     new SnapshotBench(),
+    new DreamBench(),
 ];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
