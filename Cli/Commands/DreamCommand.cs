@@ -24,45 +24,33 @@ public static class DreamCommand
         photo.AddTo(command);
         command.Options.Add(spec);
         command.Options.Add(layer);
-        command.SetAction((parse, cancellation) =>
+        command.SetAction((parse, cancellation) => PhotoAction.Run(cancellation, () =>
         {
-            try
+            var settings = DeepDreamSettings.Parse(parse.GetValue(spec)!, parse.GetValue(layer));
+            var loaded = photo.Load(parse, out var image, out var output);
+            using var model = loaded.Model;
+            loaded.CheckLayer(settings.Layer, "--layer");
+            using var scope = torch.NewDisposeScope();
+            var pixels = loaded.ReadPhoto(image, parse.GetValue(photo.Size));
+            var dream = new DeepDream(settings);
+            dream.OctaveSizes(pixels.size(2), pixels.size(3));
+            AnsiConsole.MarkupLine(Markup.Escape($"dreaming {settings} on {image} ({pixels.size(3)}x{pixels.size(2)}) with {loaded.Description}"));
+            using var stop = model.register_forward_hook((_, _, _) =>
             {
-                var settings = DeepDreamSettings.Parse(parse.GetValue(spec)!, parse.GetValue(layer));
-                var loaded = photo.Load(parse, out var image, out var output);
-                using var model = loaded.Model;
-                loaded.CheckLayer(settings.Layer, "--layer");
-                using var scope = torch.NewDisposeScope();
-                var pixels = loaded.ReadPhoto(image, parse.GetValue(photo.Size));
-                var dream = new DeepDream(settings);
-                dream.OctaveSizes(pixels.size(2), pixels.size(3));
-                AnsiConsole.MarkupLine(Markup.Escape($"dreaming {settings} on {image} ({pixels.size(3)}x{pixels.size(2)}) with {loaded.Description}"));
-                using var stop = model.register_forward_hook((_, _, _) =>
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    return null;
-                });
-                var clock = Stopwatch.StartNew();
-                using var result = dream.Run(model, loaded.Range.FromUnit(pixels), loaded.Range);
-                foreach (var octave in result.Octaves)
-                {
-                    AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                        $"octave {octave.Index + 1} ({octave.Width}x{octave.Height}): objective {octave.ObjectiveBefore[0]:G4} -> {octave.ObjectiveAfter[0]:G4}")));
-                }
-                result.Save(output);
-                AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"wrote {output} in {clock.Elapsed.TotalSeconds:F1} s")));
-                return Task.FromResult(0);
-            }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                cancellation.ThrowIfCancellationRequested();
+                return null;
+            });
+            var clock = Stopwatch.StartNew();
+            using var result = dream.Run(model, loaded.Range.FromUnit(pixels), loaded.Range);
+            foreach (var octave in result.Octaves)
             {
-                AnsiConsole.MarkupLine("[yellow]stopped: nothing was written[/]");
-                return Task.FromResult(ExplainCommand.InterruptedExitCode);
+                AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                    $"octave {octave.Index + 1} ({octave.Width}x{octave.Height}): objective {octave.ObjectiveBefore[0]:G4} -> {octave.ObjectiveAfter[0]:G4}")));
             }
-            catch (Exception e) when (CliErrors.IsUserError(e))
-            {
-                return Task.FromResult(CliErrors.Report(e));
-            }
-        });
+            result.Save(output);
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"wrote {output} in {clock.Elapsed.TotalSeconds:F1} s")));
+            return 0;
+        }));
         return command;
     }
 }

@@ -37,67 +37,55 @@ public static class FeaturesCommand
         command.Options.Add(channel);
         command.Options.Add(maxChannels);
         command.Options.Add(steps);
-        command.SetAction((parse, cancellation) =>
+        command.SetAction((parse, cancellation) => PhotoAction.Run(cancellation, () =>
         {
-            try
+            var chosen = parse.GetValue(view)!.ToLowerInvariant();
+            if (!Views.Contains(chosen)) throw new ArgumentException($"--view must be one of {string.Join(", ", Views)}, got '{parse.GetValue(view)}'");
+            var layerName = parse.GetValue(layer) ?? throw new ArgumentException("--layer is required: the layer to look at (dotted path, e.g. layer2)");
+            var channelIndex = parse.GetValue(channel);
+            if (chosen is "guided-backprop" or "maximize" && channelIndex is null) throw new ArgumentException($"--view {chosen} needs --channel K");
+            if (chosen is "maps" or "eigencam" && channelIndex is not null) throw new ArgumentException($"--view {chosen} shows every channel: leave out --channel");
+            if (channelIndex is < 0) throw new ArgumentException($"--channel {channelIndex} is out of range: channels are numbered from 0");
+            var size = parse.GetValue(photo.Size);
+            var output = parse.GetValue(photo.Output) ?? throw new ArgumentException("--out FILE.png is required");
+            var image = parse.GetValue(photo.Image);
+            if (chosen != "maximize" && image is null) throw new ArgumentException("--image is required: a photo file or sample:NAME");
+            ThreadsOption.Apply(parse.GetValue(photo.Threads));
+            var loaded = PhotoModel.Load(parse.GetValue(photo.Checkpoint), parse.GetValue(photo.Model), parse.GetValue(photo.Dataset), parse.GetValue(photo.Seed));
+            using var model = loaded.Model;
+            loaded.CheckLayer(layerName, "--layer");
+            using var scope = torch.NewDisposeScope();
+            using var stop = model.register_forward_hook((_, _, _) =>
             {
-                var chosen = parse.GetValue(view)!.ToLowerInvariant();
-                if (!Views.Contains(chosen)) throw new ArgumentException($"--view must be one of {string.Join(", ", Views)}, got '{parse.GetValue(view)}'");
-                var layerName = parse.GetValue(layer) ?? throw new ArgumentException("--layer is required: the layer to look at (dotted path, e.g. layer2)");
-                var channelIndex = parse.GetValue(channel);
-                if (chosen is "guided-backprop" or "maximize" && channelIndex is null) throw new ArgumentException($"--view {chosen} needs --channel K");
-                if (chosen is "maps" or "eigencam" && channelIndex is not null) throw new ArgumentException($"--view {chosen} shows every channel: leave out --channel");
-                if (channelIndex is < 0) throw new ArgumentException($"--channel {channelIndex} is out of range: channels are numbered from 0");
-                var size = parse.GetValue(photo.Size);
-                var output = parse.GetValue(photo.Output) ?? throw new ArgumentException("--out FILE.png is required");
-                var image = parse.GetValue(photo.Image);
-                if (chosen != "maximize" && image is null) throw new ArgumentException("--image is required: a photo file or sample:NAME");
-                ThreadsOption.Apply(parse.GetValue(photo.Threads));
-                var loaded = PhotoModel.Load(parse.GetValue(photo.Checkpoint), parse.GetValue(photo.Model), parse.GetValue(photo.Dataset), parse.GetValue(photo.Seed));
-                using var model = loaded.Model;
-                loaded.CheckLayer(layerName, "--layer");
-                using var scope = torch.NewDisposeScope();
-                using var stop = model.register_forward_hook((_, _, _) =>
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    return null;
-                });
-                Tensor picture;
-                if (chosen == "maximize")
-                {
-                    var settings = new ActivationMaximizationSettings { Steps = parse.GetValue(steps) };
-                    using var result = new ActivationMaximization(settings).Run(model, ActivationGoal.Channels(layerName, channelIndex!.Value),
-                        new long[] { loaded.Data.Channels, size, size }, loaded.Range);
-                    AnsiConsole.MarkupLine(Markup.Escape($"{layerName} channel {channelIndex}: mean activation {result.InitialScores[0]:G4} -> {result.FinalScores[0]:G4}"));
-                    picture = result.Render(tileSize: size, columns: 1);
-                }
-                else
-                {
-                    var pixels = loaded.ReadPhoto(image!, size);
-                    var normalised = loaded.Range.FromUnit(pixels);
-                    // Refuses, naming the layer, one whose output is not feature maps (a classifier's logits, say).
-                    if (chosen == "eigencam") FeatureMaps.Capture(model, normalised, layerName).Dispose();
-                    picture = chosen switch
-                    {
-                        "maps" => FeatureMaps.Render(FeatureMaps.Capture(model, normalised, layerName), maxChannels: parse.GetValue(maxChannels)),
-                        "eigencam" => ExplanationPictures.Of(pixels, new EigenCam(layerName).Explain(model, normalised, PredictedClass.Instance)).select(0, 0),
-                        _ => ExplanationPictures.Of(pixels, new GuidedLayerActivation(layerName, channelIndex!.Value).Explain(model, normalised)).select(0, 0),
-                    };
-                }
-                PngFile.Write(output, picture);
-                AnsiConsole.MarkupLine(Markup.Escape($"wrote {output} ({chosen} of {layerName} with {loaded.Description})"));
-                return Task.FromResult(0);
-            }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                cancellation.ThrowIfCancellationRequested();
+                return null;
+            });
+            Tensor picture;
+            if (chosen == "maximize")
             {
-                AnsiConsole.MarkupLine("[yellow]stopped: nothing was written[/]");
-                return Task.FromResult(ExplainCommand.InterruptedExitCode);
+                var settings = new ActivationMaximizationSettings { Steps = parse.GetValue(steps) };
+                using var result = new ActivationMaximization(settings).Run(model, ActivationGoal.Channels(layerName, channelIndex!.Value),
+                    new long[] { loaded.Data.Channels, size, size }, loaded.Range);
+                AnsiConsole.MarkupLine(Markup.Escape($"{layerName} channel {channelIndex}: mean activation {result.InitialScores[0]:G4} -> {result.FinalScores[0]:G4}"));
+                picture = result.Render(tileSize: size, columns: 1);
             }
-            catch (Exception e) when (CliErrors.IsUserError(e))
+            else
             {
-                return Task.FromResult(CliErrors.Report(e));
+                var pixels = loaded.ReadPhoto(image!, size);
+                var normalised = loaded.Range.FromUnit(pixels);
+                // Refuses, naming the layer, one whose output is not feature maps (a classifier's logits, say).
+                if (chosen == "eigencam") FeatureMaps.Capture(model, normalised, layerName).Dispose();
+                picture = chosen switch
+                {
+                    "maps" => FeatureMaps.Render(FeatureMaps.Capture(model, normalised, layerName), maxChannels: parse.GetValue(maxChannels)),
+                    "eigencam" => ExplanationPictures.Of(pixels, new EigenCam(layerName).Explain(model, normalised, PredictedClass.Instance)).select(0, 0),
+                    _ => ExplanationPictures.Of(pixels, new GuidedLayerActivation(layerName, channelIndex!.Value).Explain(model, normalised)).select(0, 0),
+                };
             }
-        });
+            PngFile.Write(output, picture);
+            AnsiConsole.MarkupLine(Markup.Escape($"wrote {output} ({chosen} of {layerName} with {loaded.Description})"));
+            return 0;
+        }));
         return command;
     }
 }

@@ -29,58 +29,46 @@ public static class InvertCommand
         photo.AddTo(command);
         command.Options.Add(spec);
         command.Options.Add(layers);
-        command.SetAction((parse, cancellation) =>
+        command.SetAction((parse, cancellation) => PhotoAction.Run(cancellation, () =>
         {
+            var (specLayer, settings) = InversionSettings.Parse(parse.GetValue(spec)!);
+            var chosen = (parse.GetValue(layers) ?? []).SelectMany(v => MethodSpec.SplitList(v)).ToList();
+            if (specLayer is not null) chosen.Insert(0, specLayer);
+            if (chosen.Count == 0) throw new ArgumentException("--layers is required: the layers to reconstruct from, e.g. --layers stem,layer1,layer2");
+            var repeated = chosen.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1);
+            if (repeated is not null) throw new ArgumentException($"--layers names '{repeated.Key}' more than once");
+            var loaded = photo.Load(parse, out var image, out var output);
+            using var model = loaded.Model;
+            foreach (var layer in chosen) loaded.CheckLayer(layer, "--layers");
+            using var scope = torch.NewDisposeScope();
+            var pixels = loaded.ReadPhoto(image, parse.GetValue(photo.Size));
+            var photos = loaded.Range.FromUnit(pixels);
+            using var stop = model.register_forward_hook((_, _, _) =>
+            {
+                cancellation.ThrowIfCancellationRequested();
+                return null;
+            });
+            var inversion = new RepresentationInversion(settings);
+            var results = new List<InversionResult>();
             try
             {
-                var (specLayer, settings) = InversionSettings.Parse(parse.GetValue(spec)!);
-                var chosen = (parse.GetValue(layers) ?? []).SelectMany(v => MethodSpec.SplitList(v)).ToList();
-                if (specLayer is not null) chosen.Insert(0, specLayer);
-                if (chosen.Count == 0) throw new ArgumentException("--layers is required: the layers to reconstruct from, e.g. --layers stem,layer1,layer2");
-                var repeated = chosen.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1);
-                if (repeated is not null) throw new ArgumentException($"--layers names '{repeated.Key}' more than once");
-                var loaded = photo.Load(parse, out var image, out var output);
-                using var model = loaded.Model;
-                foreach (var layer in chosen) loaded.CheckLayer(layer, "--layers");
-                using var scope = torch.NewDisposeScope();
-                var pixels = loaded.ReadPhoto(image, parse.GetValue(photo.Size));
-                var photos = loaded.Range.FromUnit(pixels);
-                using var stop = model.register_forward_hook((_, _, _) =>
+                foreach (var layer in chosen)
                 {
-                    cancellation.ThrowIfCancellationRequested();
-                    return null;
-                });
-                var inversion = new RepresentationInversion(settings);
-                var results = new List<InversionResult>();
-                try
-                {
-                    foreach (var layer in chosen)
-                    {
-                        var clock = Stopwatch.StartNew();
-                        var result = inversion.Run(model, photos, layer, loaded.Range);
-                        results.Add(result);
-                        AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                            $"{layer}: representation distance {result.InitialDistance[0]:G3} -> {result.FinalDistance[0]:G3} in {settings.Steps} steps ({clock.Elapsed.TotalSeconds:F1} s)")));
-                    }
-                    InversionGrid.Build(pixels, results, [Path.GetFileName(image)]).Save(output);
+                    var clock = Stopwatch.StartNew();
+                    var result = inversion.Run(model, photos, layer, loaded.Range);
+                    results.Add(result);
+                    AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                        $"{layer}: representation distance {result.InitialDistance[0]:G3} -> {result.FinalDistance[0]:G3} in {settings.Steps} steps ({clock.Elapsed.TotalSeconds:F1} s)")));
                 }
-                finally
-                {
-                    foreach (var result in results) result.Dispose();
-                }
-                AnsiConsole.MarkupLine(Markup.Escape($"wrote {output}"));
-                return Task.FromResult(0);
+                InversionGrid.Build(pixels, results, [Path.GetFileName(image)]).Save(output);
             }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            finally
             {
-                AnsiConsole.MarkupLine("[yellow]stopped: nothing was written[/]");
-                return Task.FromResult(ExplainCommand.InterruptedExitCode);
+                foreach (var result in results) result.Dispose();
             }
-            catch (Exception e) when (CliErrors.IsUserError(e))
-            {
-                return Task.FromResult(CliErrors.Report(e));
-            }
-        });
+            AnsiConsole.MarkupLine(Markup.Escape($"wrote {output}"));
+            return 0;
+        }));
         return command;
     }
 }
