@@ -15,6 +15,7 @@ namespace CnnVis.Visualizers.Tests;
 /// The batch limit a caller gives a sampling method bounds the native memory it uses, measured as the process's
 /// peak resident memory (VmHWM, reset through /proc/self/clear_refs), not only as a count of live tensors.
 /// </summary>
+[Collection(MemoryMeasurementCollection.Name)]
 public class SamplingMemoryTests(ITestOutputHelper output)
 {
     private static long StatusKb(string field)
@@ -104,7 +105,9 @@ public class SamplingMemoryTests(ITestOutputHelper output)
         var rise = PeakRiseMiB(() => result = run(images));
         result!.Dispose();
         output.WriteLine($"{method}: peak resident memory rose by {rise:F1} MiB in {watch.Elapsed.TotalSeconds:F1} s");
-        Assert.True(rise < 8 * MaskedImagesMiB + 48, $"{method}: peak resident memory rose by {rise:F0} MiB; the batch limit allows about {8 * MaskedImagesMiB + 48:F0}");
+        // Gradient methods hold a chunk's images, their gradients and the running sums: about ten copies of one chunk
+        // (SmoothGrad measured 84-100 MiB alone); with no chunking they rose by 500-960 MiB.
+        Assert.True(rise < 10 * MaskedImagesMiB + 48, $"{method}: peak resident memory rose by {rise:F0} MiB; the batch limit allows about {10 * MaskedImagesMiB + 48:F0}");
     }
 
     /// <summary>The curves' probabilities as a tensor, so deletion and insertion fit the same harness as the maps.</summary>
