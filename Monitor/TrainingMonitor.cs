@@ -43,6 +43,8 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
     private int _batchesPerEpoch;
     private int _epoch;
     private long _step;
+    private long _firstStep;
+    private long _stepsPlanned;
     private long _lastSnapshotStep = -1;
     private bool _trustDue = true;
     private bool _wrongProbesAdded;
@@ -138,6 +140,8 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
             _validation = validation;
             _batchesPerEpoch = batchesPerEpoch;
             _step = step;
+            _firstStep = step;
+            _stepsPlanned = Math.Max(0, (long)description.EpochsPlanned * batchesPerEpoch - step);
             var methods = (_options.Methods ?? MonitorOptions.DefaultMethods.Where(m => m != "cam" || explainable.ClassifierLayer is not null)).ToList();
             _recorder = new SnapshotRecorder(methods, _options);
             if (continueRun is { } id)
@@ -339,15 +343,15 @@ public sealed class TrainingMonitor : TrainingCallback, IDisposable
         if (_step == _lastSnapshotStep && reason != "start") return;
         if (!exempt && _costs.Count > 0)
         {
-            // Would this snapshot, at the median cost so far, lift the monitor's share of wall time over the budget?
+            // Would this snapshot, at the median cost so far, lift the monitor's share of the run's wall time over the budget?
             var estimate = TimeSpan.FromMilliseconds(Report.SnapshotMillisecondsMedian);
-            var share = (_busy.Elapsed + estimate) / (_wall.Elapsed + estimate);
+            var share = SnapshotBudget.ShareWith(_busy.Elapsed, _wall.Elapsed, estimate, _step - _firstStep, _stepsPlanned);
             if (share > _options.Budget)
             {
                 Flush();
                 _store.RecordSkippedSnapshot(RunId, _step, _epoch,
                     string.Create(CultureInfo.InvariantCulture,
-                        $"budget: taking it would bring the monitor to {100 * share:F1}% of wall time, over its cap of {100 * _options.Budget:F1}%"));
+                        $"budget: taking it would bring the monitor to {100 * share:F1}% of the run's wall time (projected from the steps so far), over its cap of {100 * _options.Budget:F1}%"));
                 _skipped++;
                 return;
             }

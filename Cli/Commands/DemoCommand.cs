@@ -14,18 +14,24 @@ namespace CnnVis.Cli.Commands;
 /// </summary>
 public static class DemoCommand
 {
+    /// <summary>The demo's default cap on the monitor's share of wall time, in percent (--budget).</summary>
+    public const double DemoBudgetPercent = 25;
+
     public static Command Build()
     {
         var output = new Option<string>("--out") { Description = "folder for the run", DefaultValueFactory = _ => Path.Combine("runs", "demo") };
         var epochs = new Option<int>("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 2 };
         var threads = ThreadsOption.Create();
-        var store = new Option<string>("--store") { Description = "the run store the monitor writes", DefaultValueFactory = _ => MonitorFlags.DefaultStore };
         var pictures = new Option<bool>("--pictures") { Description = "also write explanation grids and filters as PNGs after each epoch" };
         var command = new Command("demo",
             "Train FashionNet briefly on Fashion-MNIST (12,000 images, 2 epochs) with the monitor recording into the run store, serving the dashboard live (--no-serve: do not).")
         {
-            output, epochs, threads, store, pictures,
+            output, epochs, threads, pictures,
         };
+        // A two-epoch run of 188 steps is short: at the usual 5% budget the monitor could afford two snapshots and the
+        // dashboard would have little to play back. The demo is there to be watched, so it lets the monitor take a
+        // quarter of the wall time: every log-spaced snapshot of the first epoch and each epoch's end.
+        var flags = MonitorFlags.AddTo(command, alwaysOn: true, budgetPercent: DemoBudgetPercent);
         var serve = ServeFlags.AddTo(command, servesByDefault: true);
         command.SetAction(async (parse, cancellation) =>
         {
@@ -54,7 +60,7 @@ public static class DemoCommand
             TrainingMonitor monitor;
             try
             {
-                monitor = TrainingMonitor.Open(parse.GetValue(store)!, new MonitorOptions());
+                monitor = flags.Create(parse, required: true)!;
             }
             catch (Exception e) when (CliErrors.IsUserError(e))
             {

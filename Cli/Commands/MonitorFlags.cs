@@ -14,7 +14,14 @@ public sealed class MonitorFlags
 {
     public const string DefaultStore = "runs/cnnvis.db";
 
-    private MonitorFlags() { }
+    private MonitorFlags(double budgetPercent)
+    {
+        Budget = new("--budget")
+        {
+            Description = "the monitor's cap on wall time, in percent; snapshots over it are skipped and recorded",
+            DefaultValueFactory = _ => budgetPercent,
+        };
+    }
 
     public Option<bool> Monitor { get; } = new("--monitor") { Description = "record explanations, filters, layer statistics and the validation cube into the run store while training" };
     public Option<string> Store { get; } = new("--store") { Description = "the run store (SQLite) the monitor writes", DefaultValueFactory = _ => DefaultStore };
@@ -23,13 +30,17 @@ public sealed class MonitorFlags
     public Option<string?> Methods { get; } = new("--methods") { Description = "explanation methods separated by commas (default: cam, gradcam, saliency, guided-backprop)" };
     public Option<string> Targets { get; } = new("--targets") { Description = "which class the maps explain: true, predicted or both", DefaultValueFactory = _ => "true" };
     public Option<string> Snapshots { get; } = new("--snapshots") { Description = "snapshot schedule: log (dense early, then every epoch), epoch, or steps:N", DefaultValueFactory = _ => "log" };
-    public Option<double> Budget { get; } = new("--budget") { Description = "the monitor's cap on wall time, in percent; snapshots over it are skipped and recorded", DefaultValueFactory = _ => 5 };
+    public Option<double> Budget { get; }
 
-    /// <summary>Adds the flags to <paramref name="command"/>.</summary>
-    public static MonitorFlags AddTo(Command command)
+    /// <summary>
+    /// Adds the flags to <paramref name="command"/>. <paramref name="alwaysOn"/> leaves out --monitor (the demo always
+    /// monitors); <paramref name="budgetPercent"/> is --budget's default.
+    /// </summary>
+    public static MonitorFlags AddTo(Command command, bool alwaysOn = false, double budgetPercent = 5)
     {
-        var flags = new MonitorFlags();
-        foreach (var option in new Option[] { flags.Monitor, flags.Store, flags.Probes, flags.WrongProbes, flags.Methods, flags.Targets, flags.Snapshots, flags.Budget })
+        var flags = new MonitorFlags(budgetPercent);
+        if (!alwaysOn) command.Options.Add(flags.Monitor);
+        foreach (var option in new Option[] { flags.Store, flags.Probes, flags.WrongProbes, flags.Methods, flags.Targets, flags.Snapshots, flags.Budget })
             command.Options.Add(option);
         return flags;
     }

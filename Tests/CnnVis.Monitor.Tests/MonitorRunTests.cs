@@ -114,7 +114,7 @@ public sealed class MonitorRunTests : TempFolder
         var skipped = reader.SkippedSnapshots(id);
         Assert.Equal([1L, 2L, 3L, 4L], skipped.Select(s => s.Step));
         Assert.All(skipped, s => Assert.StartsWith("budget: taking it would bring the monitor to ", s.Reason));
-        Assert.All(skipped, s => Assert.EndsWith("of wall time, over its cap of 0.0%", s.Reason));
+        Assert.All(skipped, s => Assert.EndsWith("of the run's wall time (projected from the steps so far), over its cap of 0.0%", s.Reason));
     }
 
     [Fact]
