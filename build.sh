@@ -4,6 +4,7 @@
 #   ./build.sh demo       the main job: a short real training run with the monitor, served live in the dashboard (--no-serve: not)
 #   ./build.sh test       the test suite
 #   ./build.sh bench [engine|train|explain|monitor|snapshot|resnet|dashboard|dream|all]   benchmarks against PyTorch on the same libtorch
+#   ./build.sh pictures   the README's photo pictures (docs/images), made by cnnvis itself (docs/pictures.sh)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$(pwd)
@@ -77,5 +78,6 @@ case "$cmd" in
     install_missing "${BENCH_PACKAGES[@]}"
     bash "$ROOT/bench/run.sh" "${1:-all}" ;;
   cnnvis) build; cnnvis "$@" ;;
-  *) echo "usage: ./build.sh [build|demo|test|bench [engine|train|explain|monitor|snapshot|resnet|dashboard|dream|all]|cnnvis ARGS...]" >&2; exit 2 ;;
+  pictures) build; bash "$ROOT/docs/pictures.sh" "$@" ;;
+  *) echo "usage: ./build.sh [build|demo|test|bench [engine|train|explain|monitor|snapshot|resnet|dashboard|dream|all]|pictures [--keep]|cnnvis ARGS...]" >&2; exit 2 ;;
 esac

@@ -23,7 +23,8 @@ internal sealed record PhotoModel(ClassifierModel Model, DatasetFacts Data, Inpu
             ?? throw new ArgumentException($"--checkpoint {checkpoint}: no such file, and no checkpoint folder there");
         var name = modelName ?? meta?.Options.Model ?? throw new ArgumentException($"--model is required with a bare .pt file ({string.Join(", ", ModelZoo.Names)})");
         var dataset = datasetName ?? meta?.Options.Dataset ?? Datasets.SyntheticShapesName;
-        var data = Datasets.Describe(dataset, train: false, seed: meta?.Options.Seed ?? 0);
+        // As the model reads it: the ImageNet ResNet-18 takes pixels in [0, 1] (it preprocesses them itself), not the data's statistics.
+        var data = ModelZoo.DescribeDataset(dataset, name, train: false, seed: meta?.Options.Seed ?? 0);
         var classes = meta?.ClassNames is { Length: > 1 } names ? names.Length : Math.Max(2, data.ClassNames.Count);
         torch.manual_seed(seed);
         var model = ModelZoo.Create(name, data.Channels, classes);

@@ -39,12 +39,13 @@ public sealed class PostHocAnalysis
     {
         ArgumentNullException.ThrowIfNull(run);
         var (name, seed, _) = DataOf(run);
-        var key = $"{name}\n{seed}";
+        var key = $"{name}\n{seed}\n{run.Model}";
         lock (_gate)
         {
             if (_facts.TryGetValue(key, out var known)) return known;
         }
-        var facts = Datasets.Describe(name, train: false, seed: seed);
+        // As the run's model read the data: the ImageNet ResNet-18 takes 224x224 pixels in [0, 1], not the data's own size and statistics.
+        var facts = ModelZoo.DescribeDataset(name, run.Model, train: false, seed: seed);
         lock (_gate) _facts[key] = facts;
         return facts;
     }
@@ -64,7 +65,8 @@ public sealed class PostHocAnalysis
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(context);
         if (request.Models.Count == 0) throw new ArgumentException("choose a checkpoint or upload a model to explain with");
-        if (request.Methods.Count == 0) throw new ArgumentException("choose at least one method");
+        if (request.Methods.Count == 0 && request.Views.Count == 0) throw new ArgumentException("choose at least one method or view");
+        foreach (var view in request.Views) LayerViews.Check(view);
         var colormap = Colormap.FromName(request.Colormap);
         var run = store.Run(request.RunId);
         context.Report(0, "reading the image");
@@ -72,33 +74,35 @@ public sealed class PostHocAnalysis
         var classes = run.ClassNames.Count;
         var range = InputRange.FromNormalization(facts.Normalization.Mean, facts.Normalization.Std);
         // Specs are checked before any checkpoint is read.
-        ExplanationMethods.CreateMany(request.Methods, null, range);
+        if (request.Methods.Count > 0) ExplanationMethods.CreateMany(request.Methods, null, range);
 
         using var scope = torch.NewDisposeScope();
         var (display, label, imageName) = Image(request, run, facts, store);
         var normalised = facts.Normalization.Apply(display);
-        var target = Target(request.Target, label, classes);
+        // Views alone explain no class: an uploaded image's missing label is no reason to refuse them.
+        var target = request.Methods.Count == 0 ? PredictedClass.Instance : Target(request.Target, label, classes);
         var imagePng = PngFile.Encode(Pixels.FromUnitRange(display).select(0, 0));
-        var total = request.Models.Count * request.Methods.Count;
+        var names = request.Methods.Concat(request.Views.Select(LayerViews.Caption)).ToList();
+        var total = request.Models.Count * names.Count;
         var rows = new List<PostHocRow>();
         for (var m = 0; m < request.Models.Count; m++)
         {
             var choice = request.Models[m];
-            context.Report((double)m * request.Methods.Count / total, $"loading {choice.Label}");
+            context.Report((double)m * names.Count / total, $"loading {choice.Label}");
             using var model = Load(choice, run, facts);
             model.eval();
             var forwards = 0;
-            var done = m * request.Methods.Count;
+            var done = m * names.Count;
             // Every chunk of every method passes through the model's forward: the place to stop and to count.
             using var hook = model.register_forward_hook((_, _, _) =>
             {
                 context.ThrowIfCancellationRequested();
                 forwards++;
-                context.Report((double)done / total, $"{choice.Label}: {request.Methods[Math.Min(done - m * request.Methods.Count, request.Methods.Count - 1)]}, {forwards} forwards");
+                context.Report((double)done / total, $"{choice.Label}: {names[Math.Min(done - m * names.Count, names.Count - 1)]}, {forwards} forwards");
                 return null;
             });
             var (predicted, probability) = Predict(model, normalised);
-            var methods = ExplanationMethods.CreateMany(request.Methods, null, range);
+            var methods = request.Methods.Count > 0 ? ExplanationMethods.CreateMany(request.Methods, null, range) : [];
             var maps = new List<PostHocMap>();
             foreach (var method in methods)
             {
@@ -108,7 +112,12 @@ public sealed class PostHocAnalysis
                 maps.Add(new PostHocMap(method.Name, PngFile.Encode(picture.select(0, 0)), NpyFile.Encode(first)));
                 done++;
             }
-            var explained = request.Target switch
+            foreach (var view in request.Views)
+            {
+                maps.Add(LayerViews.Make(view, model, display, normalised, range, colormap, context));
+                done++;
+            }
+            var explained = request.Methods.Count == 0 ? predicted : request.Target switch
             {
                 "predicted" => predicted,
                 "true" => label!.Value,
@@ -117,7 +126,7 @@ public sealed class PostHocAnalysis
             rows.Add(new PostHocRow(choice.Label, predicted, probability, explained, label is { } l ? l == predicted : null, maps));
         }
         context.Report(1, "done");
-        var result = new PostHocResult(Guid.NewGuid(), imageName, imagePng, label, request.Methods, rows);
+        var result = new PostHocResult(Guid.NewGuid(), imageName, imagePng, label, names, rows);
         lock (_gate)
         {
             while (_results.Count >= KeptResults) _results.RemoveAt(0);
@@ -209,12 +218,12 @@ public sealed class PostHocAnalysis
     private ImageDataset Validation(RunSummary run)
     {
         var (name, seed, _) = DataOf(run);
-        var key = $"{name}\n{seed}";
+        var key = $"{name}\n{seed}\n{run.Model}";
         lock (_gate)
         {
             if (_validation.TryGetValue(key, out var known)) return known;
         }
-        var dataset = Datasets.Create(name, train: false, seed: seed);
+        var dataset = ModelZoo.OpenDataset(name, run.Model, train: false, seed: seed);
         lock (_gate)
         {
             // A handful of datasets at most: a dashboard serves one store.

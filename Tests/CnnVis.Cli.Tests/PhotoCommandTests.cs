@@ -89,7 +89,26 @@ public sealed class PhotoCommandTests : IDisposable
         Assert.Contains("not feature maps [N, K, h, w]: pick a convolutional layer", message);
         (bad, message) = Run("features", "--model", "vgg-small", "--image", "sample:chelsea", "--view", "histogram", "--layer", "features.5", "--out", Path.Combine(_dir, "x.png"));
         Assert.Equal(2, bad);
-        Assert.Contains("--view must be one of maps, eigencam, guided-backprop, maximize, got 'histogram'", message);
+        Assert.Contains("--view must be one of maps, eigencam, guided-backprop, maximize, filters, got 'histogram'", message);
+    }
+
+    [Fact]
+    public void FeaturesDrawsTheImageNetNetworksFirstLayerFiltersWithoutAPhoto()
+    {
+        var png = Path.Combine(_dir, "filters.png");
+        var (code, output) = Run("features", "--model", "resnet18-imagenet", "--view", "filters", "--out", png);
+        Assert.True(code == 0, output);
+        Assert.Contains("conv1: 64 filters of 3x7x7", output);
+        // 64 tiles in a square grid: as many tiles across as down.
+        var shape = PngShape(png);
+        Assert.Equal(shape[0], shape[1]);
+        Assert.True(shape[0] >= 8 * 7, string.Join("x", shape));
+        (code, output) = Run("features", "--model", "resnet18-imagenet", "--view", "filters", "--layer", "layer1", "--out", png);
+        Assert.Equal(2, code);
+        Assert.Contains("--view filters shows the first convolution's filters: leave out --layer", output);
+        (code, output) = Run("features", "--model", "resnet18-imagenet", "--view", "filters", "--channel", "1", "--out", png);
+        Assert.Equal(2, code);
+        Assert.Contains("--view filters shows every channel: leave out --channel", output);
     }
 
     [Theory]

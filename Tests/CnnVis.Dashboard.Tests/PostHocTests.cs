@@ -111,6 +111,36 @@ public sealed class PostHocTests(Browser browser, PostHocTests.Served served) : 
     }
 
     [Fact]
+    public async Task ClassAgnosticViewsOfAnUploadedPictureComeAfterTheMapsAndAMissingChannelIsAMessage()
+    {
+        var (page, errors) = await OpenAsync();
+        await page.SelectOptionAsync("#model-a", "c0");
+        await page.SelectOptionAsync("#source", "Upload");
+        using (var pixels = torch.rand(new long[] { 32, 32, 3 }))
+        using (var bytes = (pixels * 255).to(ScalarType.Byte))
+            await page.SetInputFilesAsync("#image-file", new FilePayload { Name = "photo.png", MimeType = "image/png", Buffer = torchvision.io.encode_png(bytes) });
+        await Assertions.Expect(page.Locator("#image-ok")).ToHaveTextAsync("photo.png · 32×32");
+        // The layer starts at the model's explanation layer (FashionNet's last convolution block).
+        await Assertions.Expect(page.Locator("#view-layer")).ToHaveValueAsync("features.16");
+        await page.FillAsync("#view-layer", "features.3");
+        foreach (var kind in new[] { "filters", "maps", "guided-backprop" }) await page.Locator($"#views input[value='{kind}']").CheckAsync();
+        await page.FillAsync("#view-channel", "");
+        await page.ClickAsync("#explain");
+        await Assertions.Expect(page.Locator("#message")).ToHaveTextAsync("the guided-backprop view needs a channel of the layer");
+
+        await page.FillAsync("#view-channel", "5");
+        await page.ClickAsync("#explain");
+        var result = page.Locator("#result");
+        await Assertions.Expect(result).ToHaveAttributeAsync("data-maps", (DefaultMethods + 3).ToString(CultureInfo.InvariantCulture), new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("figure.view figcaption .method")).ToHaveTextAsync(["first-layer filters", "feature maps features.3", "guided-backprop features.3 #5"]);
+        var loaded = await page.EvaluateAsync<int>("() => [...document.querySelectorAll('figure.view img')].filter(i => i.complete && i.naturalWidth > 0).length");
+        Assert.Equal(3, loaded);
+        await Browser.ScreenshotAsync(page, "posthoc-views");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task OversizedAndNonImageUploadsAreRefusedWithAMessage()
     {
         var (page, errors) = await OpenAsync();

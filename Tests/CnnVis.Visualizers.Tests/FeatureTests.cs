@@ -31,6 +31,33 @@ public class FeatureTests
     }
 
     [Fact]
+    public void FirstLayerFiltersArePutInTheImagesChannelOrder()
+    {
+        torch.manual_seed(101);
+        using var model = new TinyCnn(inChannels: 3);
+        using var weight = ((Conv2d)model.Features[0]).weight.detach();
+        // A model that feeds its convolution BGR: input channel 0 reads the image's blue (2), channel 2 its red (0).
+        using var rgb = FirstLayerFilters.Of(model, [2, 1, 0]);
+        for (var c = 0; c < 3; c++)
+        {
+            using var shown = rgb.select(1, c);
+            using var stored = weight.select(1, 2 - c);
+            Assert.True(shown.equal(stored), $"image channel {c}");
+        }
+        // A rotation, to tell the inverse from the order itself: input channel c reads image channel (c + 1) % 3.
+        using var rotated = FirstLayerFilters.Of(model, [1, 2, 0]);
+        using (var red = rotated.select(1, 0))
+        using (var fromTwo = weight.select(1, 2))
+            Assert.True(red.equal(fromTwo));
+        using var same = FirstLayerFilters.Of(model, [0, 1, 2]);
+        Assert.True(same.equal(weight));
+        var e = Assert.Throws<ArgumentException>(() => FirstLayerFilters.Of(model, [0, 0, 1]));
+        Assert.Contains("are not an order of the first convolution's 3 input channels", e.Message);
+        e = Assert.Throws<ArgumentException>(() => FirstLayerFilters.Of(model, [1, 0]));
+        Assert.Contains("[1, 0]", e.Message);
+    }
+
+    [Fact]
     public void FeatureMapsAreTheLayersOutputInEvalMode()
     {
         torch.manual_seed(101);

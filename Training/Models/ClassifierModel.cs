@@ -29,6 +29,13 @@ public abstract class ClassifierModel : Module, IExplainableModel
 
     public string? ClassifierLayer => "classifier";
 
+    /// <summary>
+    /// Which image channel each input channel of the first convolution reads (entry c: the image channel its input
+    /// channel c is), when the model reorders the image's channels before it (ImageNet ResNet-18: RGB to BGR); null
+    /// when they are the image's own. Drawing first-layer filters in the image's colours needs it.
+    /// </summary>
+    public virtual IReadOnlyList<int>? FirstConvolutionChannels => null;
+
     public override string GetName() => Name;
 
     /// <summary>The convolutional body: [N, C, H, W] → [N, K, h, w].</summary>

@@ -110,6 +110,8 @@ public sealed class ImageNetResNet18 : ClassifierModel
     /// <summary>ML.NET's input transform; none in an <see cref="Untrained"/> network.</summary>
     public ImageNetPreprocess? Preprocess => _preprocess;
 
+    public override IReadOnlyList<int>? FirstConvolutionChannels => _preprocess?.ChannelOrder;
+
     /// <summary>
     /// What trains below the head: "none" (the backbone is frozen: only the head learns), "layer4" (the last
     /// stage learns too) or "all". Sets which parameters take gradients and which stages stay in evaluation mode.

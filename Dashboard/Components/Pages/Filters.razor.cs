@@ -17,7 +17,7 @@ public partial class Filters : RunPageBase
 {
     private ElementReference _canvas;
     private IJSObjectReference? _module;
-    private CancellationTokenSource? _cancel;
+    private PageComputation? _computation;
     private bool _choseDefaults;
 
     [Inject]
@@ -38,11 +38,13 @@ public partial class Filters : RunPageBase
 
     private int Steps { get; set; } = 100;
 
-    private bool Running { get; set; }
+    private PageComputation Computation => _computation ??= new PageComputation(Queue, InvokeAsync, StateHasChanged);
+
+    private bool Running => _computation?.Running ?? false;
 
     private bool Interactive { get; set; }
 
-    private ComputationProgress Progress { get; set; } = new(0, "waiting in the queue");
+    private ComputationProgress Progress => Computation.Progress;
 
     private IReadOnlyList<ActivationImage> Images { get; set; } = [];
 
@@ -99,43 +101,11 @@ public partial class Filters : RunPageBase
             Message = e.Message;
             return;
         }
-        _cancel?.Dispose();
-        _cancel = new CancellationTokenSource();
-        IReadOnlyList<ActivationImage>? made = null;
-        var progress = new Progress<ComputationProgress>(p => _ = InvokeAsync(() =>
-        {
-            if (!Running) return;
-            Progress = p;
-            StateHasChanged();
-        }));
         var store = Store;
-        using var job = Queue.TryEnqueue($"activation maximization for run {RunId}", context => made = Maker.Make(request, store, context), progress, _cancel.Token);
-        if (job is null)
-        {
-            Message = Queue.BusyMessage;
-            return;
-        }
-        Running = true;
-        Progress = new ComputationProgress(0, "waiting in the queue");
-        StateHasChanged();
-        try
-        {
-            await job.Completion;
-            Images = made ?? [];
-        }
-        catch (OperationCanceledException)
-        {
-            Message = "Cancelled.";
-        }
-        catch (Exception e)
-        {
-            // A message on the page (a changed checkpoint, an unknown layer, a channel out of range), never a stack trace.
-            Message = e.Message;
-        }
-        finally
-        {
-            Running = false;
-        }
+        var outcome = await Computation.RunAsync($"activation maximization for run {RunId}", context => Maker.Make(request, store, context));
+        // A message on the page (busy, cancelled, a changed checkpoint, an unknown layer, a channel out of range), never a stack trace.
+        if (outcome.Succeeded) Images = outcome.Value ?? [];
+        else Message = outcome.Message;
     }
 
     /// <summary>"0-3", "1,5,7" or "0-2,9" → indices, at most <see cref="ActivationImages.MaxImages"/>.</summary>
@@ -160,7 +130,6 @@ public partial class Filters : RunPageBase
     protected override void Dispose(bool disposing)
     {
         if (!disposing) return;
-        _cancel?.Cancel();
-        _cancel?.Dispose();
+        _computation?.Dispose();
     }
 }

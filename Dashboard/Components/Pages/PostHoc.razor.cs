@@ -21,7 +21,7 @@ public partial class PostHoc : RunPageBase
     private const string UploadedValue = "upload";
     private static readonly string[] s_defaultMethods = ["gradcam", "guided-backprop", "saliency"];
 
-    private CancellationTokenSource? _cancel;
+    private PageComputation? _computation;
     private bool _choseDefaults;
 
     [Inject]
@@ -76,12 +76,23 @@ public partial class PostHoc : RunPageBase
 
     private UploadedModel? UploadedModel { get; set; }
 
-    private bool Running { get; set; }
+    private PageComputation Computation => _computation ??= new PageComputation(Queue, InvokeAsync, StateHasChanged);
+
+    private bool Running => _computation?.Running ?? false;
 
     /// <summary>Whether the circuit is up (the prerendered page's controls do nothing until then).</summary>
     private bool Interactive { get; set; }
 
-    private ComputationProgress Progress { get; set; } = new(0, "waiting in the queue");
+    private ComputationProgress Progress => Computation.Progress;
+
+    private HashSet<string> Views { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The layer the class-agnostic views look at (not the filters: always the first convolution).</summary>
+    private string ViewLayer { get; set; } = "";
+
+    private int? ViewChannel { get; set; } = 0;
+
+    private int ViewSteps { get; set; } = 100;
 
     private PostHocResult? Result { get; set; }
 
@@ -97,6 +108,7 @@ public partial class PostHoc : RunPageBase
         if (_choseDefaults) return;
         _choseDefaults = true;
         ZooModel = ModelZoo.Names.FirstOrDefault(n => n.Equals(Run?.Model, StringComparison.OrdinalIgnoreCase)) ?? ModelZoo.Names[0];
+        ViewLayer = DefaultViewLayer(Run);
         // A link from the validation cube names an epoch: its end-of-epoch checkpoint, else the last one before it.
         var pick = Checkpoints.Count - 1;
         if (EpochQuery is { } epoch)
@@ -161,6 +173,33 @@ public partial class PostHoc : RunPageBase
         else Methods.Remove(name);
     }
 
+    private void ToggleView(string kind, ChangeEventArgs e)
+    {
+        if (e.Value is true) Views.Add(kind);
+        else Views.Remove(kind);
+    }
+
+    // The model's explanation layer, known without building the model where it is costly (the ImageNet ResNet-18 reads a 64 MB file).
+    private static string DefaultViewLayer(RunSummary? run)
+    {
+        if (run is null) return "";
+        if (run.Model.Equals(ImageNetResNet18.ZooName, StringComparison.OrdinalIgnoreCase)) return "layer4";
+        try
+        {
+            return ActivationImages.DefaultLayer(run);
+        }
+        catch (ArgumentException)
+        {
+            // A model the zoo does not know: the layer is typed by hand.
+            return "";
+        }
+    }
+
+    private List<LayerView> ChosenViews() => LayerViews.Kinds.Where(Views.Contains)
+        .Select(kind => new LayerView(kind, kind == LayerViews.Filters ? null : ViewLayer.Trim(),
+            kind is LayerViews.GuidedBackprop or LayerViews.Maximize ? ViewChannel : null, ViewSteps))
+        .ToList();
+
     private async Task UploadImageAsync(InputFileChangeEventArgs e)
     {
         UploadedImage = null;
@@ -211,9 +250,11 @@ public partial class PostHoc : RunPageBase
         Message = null;
         var models = new[] { Choice(ModelA), Choice(ModelB) }.OfType<ModelChoice>().DistinctBy(m => m.Label).ToList();
         var methods = ExplanationMethods.Names.Where(Methods.Contains).ToList();
+        var views = ChosenViews();
         try
         {
             if (ExtraSpec.Trim().Length > 0) methods.AddRange(MethodSpec.SplitList(ExtraSpec));
+            foreach (var view in views) LayerViews.Check(view);
         }
         catch (ArgumentException e)
         {
@@ -231,56 +272,32 @@ public partial class PostHoc : RunPageBase
             return;
         }
         var index = Source == ImageSource.Probe ? ProbeIndex : ValidationIndex;
-        var request = new PostHocRequest(RunId, models, Source, index, Source == ImageSource.Upload ? UploadedImage : null, methods, Target, ColormapName);
-
-        _cancel?.Dispose();
-        _cancel = new CancellationTokenSource();
-        PostHocResult? result = null;
-        var progress = new Progress<ComputationProgress>(p => _ = InvokeAsync(() =>
+        if (methods.Count == 0 && views.Count == 0)
         {
-            if (!Running) return;
-            Progress = p;
-            StateHasChanged();
-        }));
-        var store = Store;
-        using var job = Queue.TryEnqueue($"post-hoc maps of run {RunId}", context => result = Analysis.Explain(request, store, context), progress, _cancel.Token);
-        if (job is null)
-        {
-            Message = Queue.BusyMessage;
+            Message = "Choose at least one method or class-agnostic view.";
             return;
         }
-        Running = true;
-        Progress = new ComputationProgress(0, Queue.Running >= Queue.MaxConcurrent ? "waiting in the queue" : "starting");
+        var request = new PostHocRequest(RunId, models, Source, index, Source == ImageSource.Upload ? UploadedImage : null, methods, Target, ColormapName) { Views = views };
+
+        var store = Store;
         Result = null;
-        StateHasChanged();
-        try
+        var outcome = await Computation.RunAsync($"post-hoc maps of run {RunId}", context => Analysis.Explain(request, store, context));
+        if (outcome.Succeeded)
         {
-            await job.Completion;
-            Result = result;
+            Result = outcome.Value;
+            return;
         }
-        catch (OperationCanceledException)
-        {
-            Message = "Cancelled.";
-        }
-        catch (Exception e)
-        {
-            // Every failure reads as a message on the page, never a stack trace; the log keeps the details.
-            if (e is not (RunStoreException or ArgumentException or UploadRefusedException or InvalidDataException or IOException or KeyNotFoundException or Torch.TorchException))
-                Logger.LogWarning(e, "post-hoc analysis of run {Run} failed", RunId);
-            Message = e.Message;
-        }
-        finally
-        {
-            Running = false;
-        }
+        // Every failure reads as a message on the page, never a stack trace; the log keeps the details of unexpected ones.
+        if (outcome.Failure is { } failure && failure is not (RunStoreException or ArgumentException or UploadRefusedException or InvalidDataException or IOException or KeyNotFoundException or Torch.TorchException))
+            Logger.LogWarning(failure, "post-hoc analysis of run {Run} failed", RunId);
+        Message = outcome.Message;
     }
 
-    private void Cancel() => _cancel?.Cancel();
+    private void Cancel() => _computation?.Cancel();
 
     protected override void Dispose(bool disposing)
     {
         if (!disposing) return;
-        _cancel?.Cancel();
-        _cancel?.Dispose();
+        _computation?.Dispose();
     }
 }

@@ -66,6 +66,8 @@ public class OnnxRuntimeAgreementTests : IClassFixture<ImageNetResNet18Fixture>
         Assert.Equal(22, model.modules().Count(m => m is Conv2d));
         Assert.Equal(22, model.modules().Count(m => m is BatchNorm2d));
         Assert.Equal(new[] { 2, 1, 0 }, model.Preprocess!.ChannelOrder);
+        // What a filter picture needs to draw conv1's filters in the photo's colours.
+        Assert.Equal(new[] { 2, 1, 0 }, model.FirstConvolutionChannels);
         Assert.Equal(new long[] { 1, 3, Size, Size }, model.Preprocess.Mean.shape);
         // ImageNet statistics came in: no batch norm kept the fresh module's zero mean and unit variance.
         foreach (var bn in model.modules().OfType<BatchNorm2d>())
