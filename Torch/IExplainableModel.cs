@@ -16,4 +16,11 @@ public interface IExplainableModel
 
     /// <summary>The number of classes the model predicts.</summary>
     int NumClasses { get; }
+
+    /// <summary>
+    /// For each input channel of the first convolution, the image channel it reads, when the model reorders the
+    /// image's channels before it (an ImageNet network exported from Caffe or CNTK reads BGR: [2, 1, 0]); null when
+    /// they are the image's own. First-layer filters are drawn in the image's colours with it.
+    /// </summary>
+    IReadOnlyList<int>? FirstConvolutionChannels => null;
 }

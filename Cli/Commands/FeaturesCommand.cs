@@ -71,7 +71,7 @@ public static class FeaturesCommand
             if (chosen == "filters")
             {
                 // In the photo's colours: the ImageNet ResNet-18's first convolution reads BGR.
-                using var weights = FirstLayerFilters.Of(model, model.FirstConvolutionChannels);
+                using var weights = FirstLayerFilters.Of(model);
                 layerName = FirstLayerFilters.PathOf(model);
                 AnsiConsole.MarkupLine(Markup.Escape($"{layerName}: {weights.size(0)} filters of {weights.size(1)}x{weights.size(2)}x{weights.size(3)}"));
                 picture = FilterGrid.Render(weights, FilterTileSize);

@@ -82,7 +82,7 @@ public static class LayerViews
             case Filters:
             {
                 // In the image's colours: the ImageNet ResNet-18's first convolution reads BGR.
-                var weights = FirstLayerFilters.Of(model, model.FirstConvolutionChannels);
+                var weights = FirstLayerFilters.Of(model);
                 return new PostHocMap(caption, PngFile.Encode(FilterGrid.Render(weights, FilterTileSize)), NpyFile.Encode(weights), true);
             }
             case Maps:

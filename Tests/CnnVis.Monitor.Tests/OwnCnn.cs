@@ -16,10 +16,12 @@ public sealed class OwnCnn : Module, IExplainableModel
     private readonly Dropout _dropout;
     private readonly Linear _classifier;
 
-    public OwnCnn(int classes = 10)
+    /// <param name="firstConvolutionChannels">Which image channel each input channel of the first convolution reads (a BGR model: [2, 1, 0]).</param>
+    public OwnCnn(int classes = 10, int inChannels = 1, IReadOnlyList<int>? firstConvolutionChannels = null)
     {
+        FirstConvolutionChannels = firstConvolutionChannels;
         _features = register_module("features", torch.nn.Sequential(
-            torch.nn.Conv2d(1, 8, 3, padding: 1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Conv2d(inChannels, 8, 3, padding: 1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
             torch.nn.Conv2d(8, 16, 3, padding: 1), torch.nn.ReLU()));
         _pool = register_module("pool", torch.nn.AdaptiveAvgPool2d(1));
         _flatten = register_module("flatten", torch.nn.Flatten());
@@ -33,6 +35,8 @@ public sealed class OwnCnn : Module, IExplainableModel
     public string? ClassifierLayer => "classifier";
 
     public int NumClasses { get; }
+
+    public IReadOnlyList<int>? FirstConvolutionChannels { get; }
 
     public override Tensor forward(Tensor input)
     {

@@ -125,6 +125,31 @@ public sealed class OwnLoopTests : TempFolder
         Assert.Equal(typeof(OwnCnn).FullName, Checkpoint.Read(checkpoint.Path).ModelType);
     }
 
+    [Fact]
+    public void AModelThatReadsBgrHasItsFirstLayerFiltersStoredInTheImagesColours()
+    {
+        // As ML.NET's ImageNet ResNet-18 does: the first convolution's input channel 0 reads the image's blue.
+        var validation = Datasets.Create("synthetic-shapes?size=16&count=24", train: false);
+        using var model = new OwnCnn(validation.ClassNames.Count, inChannels: 3, firstConvolutionChannels: [2, 1, 0]);
+        long id;
+        using (var monitor = TrainingMonitor.Open(StorePath, new MonitorOptions { ProbeCount = 4, Methods = ["gradcam"] }))
+        {
+            id = monitor.BeginRun(model, validation, "bgr", epochs: 1);
+            monitor.EndRun(RunStatus.Finished);
+        }
+        using var reader = RunReader.Open(StorePath);
+        var filters = reader.Filters(id)[0];
+        Assert.Equal((8, 3, 3, 3), (filters.Count, filters.Channels, filters.Height, filters.Width));
+        using var stored = torch.tensor(filters.Weights).reshape(8, 3, 3, 3);
+        using var weight = model.get_submodule("features.0") is Torch.Modules.Conv2d conv ? conv.weight.detach() : throw new InvalidOperationException();
+        for (var c = 0; c < 3; c++)
+        {
+            using var shown = stored.select(1, c);
+            using var read = weight.select(1, 2 - c);
+            Assert.True(shown.allclose(read, 0, 0), $"the stored filters' image channel {c} is the convolution's input channel {2 - c}");
+        }
+    }
+
     // The lines between two markers, each trimmed, blank ones left out.
     private static List<string> Lines(string text, string from, string to)
     {

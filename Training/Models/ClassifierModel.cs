@@ -29,11 +29,7 @@ public abstract class ClassifierModel : Module, IExplainableModel
 
     public string? ClassifierLayer => "classifier";
 
-    /// <summary>
-    /// Which image channel each input channel of the first convolution reads (entry c: the image channel its input
-    /// channel c is), when the model reorders the image's channels before it (ImageNet ResNet-18: RGB to BGR); null
-    /// when they are the image's own. Drawing first-layer filters in the image's colours needs it.
-    /// </summary>
+    /// <inheritdoc cref="IExplainableModel.FirstConvolutionChannels"/>
     public virtual IReadOnlyList<int>? FirstConvolutionChannels => null;
 
     public override string GetName() => Name;

@@ -20,8 +20,11 @@ public static class FirstLayerFilters
             : first.name;
     }
 
-    /// <summary>A copy of the first convolution's weights, [K, C, kh, kw], cut from the graph; the caller owns it.</summary>
-    public static Tensor Of(Module model) => Of(model, null);
+    /// <summary>
+    /// A copy of the first convolution's weights, [K, C, kh, kw], cut from the graph, input channels in the image's
+    /// order (<see cref="IExplainableModel.FirstConvolutionChannels"/>); the caller owns it.
+    /// </summary>
+    public static Tensor Of(Module model) => Of(model, (model as IExplainableModel)?.FirstConvolutionChannels);
 
     /// <summary>
     /// As <see cref="Of(Module)"/>, with the weights' input channels put in the image's order when the model reorders
