@@ -89,6 +89,58 @@ public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashb
     }
 
     [Fact]
+    public async Task HoveringAGridColumnMovesTheChartCursorAndHoveringAChartLightsTheColumn()
+    {
+        var (page, errors, canvas) = await OpenTimelineAsync();
+        var strip = page.Locator("#timeline-strip .uplot");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-hover-column", "-1");
+        var geometry = (await canvas.GetAttributeAsync("data-geometry"))!.Split(',').Select(x => float.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var (left, top, size, pitch) = (geometry[0], geometry[1], geometry[2], geometry[3]);
+
+        // The pointer over the fourth column (step 36) of the grid: the loss strip's cursor goes there.
+        await canvas.HoverAsync(new LocatorHoverOptions { Position = new Position { X = left + 3 * pitch + size / 2, Y = top + size / 2 } });
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-hover-column", "3");
+        await Assertions.Expect(strip).ToHaveAttributeAsync("data-hover-step", "36");
+        var cursor = page.Locator("#timeline-strip .u-cursor-x");
+        var over = (await page.Locator("#timeline-strip .u-over").BoundingBoxAsync())!;
+        var at = (await cursor.BoundingBoxAsync())!;
+        // At step 36 of the strip's axis, which spans the loss's steps 1..60.
+        var expected = over.Width * (36 - 1) / (60 - 1);
+        Assert.InRange(at.X - over.X, expected - 3, expected + 3);
+        // Hovering is not choosing: the selected column stays where it was.
+        Assert.NotEqual("3", await canvas.GetAttributeAsync("data-column"));
+
+        // The pointer near the start of the strip: the first column lights up in the grid.
+        await page.Locator("#timeline-strip .u-over").HoverAsync(new LocatorHoverOptions { Position = new Position { X = 2, Y = over.Height / 2 } });
+        await Assertions.Expect(strip).ToHaveAttributeAsync("data-hover-step", "0");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-hover-column", "0");
+        await Browser.ScreenshotAsync(page, "timeline-hover");
+
+        // Off both: nothing is hovered any more.
+        await page.Mouse.MoveAsync(5, 5);
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-hover-column", "-1");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheTrustChartsShareTheSelectedTime()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/trust");
+        await Assertions.Expect(page.Locator("#trust[data-charts]")).ToHaveAttributeAsync("data-charts", "3");
+        // A click at the right end of the loss chart selects the last snapshot (step 48) in all three.
+        var over = page.Locator("#trust .u-over").First;
+        var box = (await over.BoundingBoxAsync())!;
+        await over.ClickAsync(new LocatorClickOptions { Position = new Position { X = box.Width - 2, Y = box.Height / 2 } });
+        await Assertions.Expect(page.Locator("#trust .uplot[data-selected-step='48']")).ToHaveCountAsync(3);
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        await Assertions.Expect(page.Locator("canvas#timeline[data-drawn='true']")).ToHaveAttributeAsync("data-column", "4");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task LayerViewDrawsAChosenLayersWeightHistogramsOverTime()
     {
         var (page, errors) = await browser.OpenAsync();

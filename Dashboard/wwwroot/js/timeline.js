@@ -3,10 +3,14 @@
 // The grid is rendered once per data, style or filter into an offscreen canvas; stepping through time (keys, the
 // slider, play, a click on a chart of the same run) only copies it and draws the selected column over it.
 // When the first complete draw is on screen the canvas gets data-drawn="true" and data-drawn-at (ms since navigation).
+// The column under the pointer is the run's hovered time (time.js): the charts' cursor follows it, and a time
+// hovered in a chart lights its column here.
 import { classColor, colormap, fetchOk, right, sizeCanvas, wrong } from "./colors.js";
-import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
+import { hoveredStep, hoverStep, nearest, onHover, onSelect, selectedStep, selectStep } from "./time.js";
 
 const labelWidth = 150;
+// Numbers the views on a page, so each knows its own hover events.
+let views = 0;
 const headerHeight = 36;
 
 function parse(buffer) {
@@ -71,11 +75,22 @@ class TimelineView {
         canvas.addEventListener("click", this.onClick);
         this.controls.play?.addEventListener("click", this.onPlay);
         this.controls.scrub?.addEventListener("input", this.onScrub);
-        this.stopListening = onSelect(run, step => {
+        this.hoverColumn = -1;
+        this.source = `grid-${++views}`;
+        this.onMove = e => this.move(e);
+        this.onLeave = () => this.hover(-1, true);
+        canvas.addEventListener("mousemove", this.onMove);
+        canvas.addEventListener("mouseleave", this.onLeave);
+        const stopSelect = onSelect(run, step => {
             if (!this.data) return;
             const c = nearest(this.data.columns.map(col => col.step), step);
             if (c >= 0 && c !== this.column) this.select(c, false);
         });
+        const stopHover = onHover(run, (step, from) => {
+            if (from === this.source || !this.data) return;
+            this.hover(step === null ? -1 : nearest(this.data.columns.map(col => col.step), step), false);
+        });
+        this.stopListening = () => { stopSelect(); stopHover(); };
     }
 
     async load(url) {
@@ -94,6 +109,8 @@ class TimelineView {
         const step = selectedStep(this.run);
         if (this.column < 0 && step !== null) this.column = nearest(data.columns.map(c => c.step), step);
         this.column = Math.min(this.column, data.columns.length - 1);
+        const hovered = hoveredStep(this.run);
+        this.hoverColumn = hovered === null ? -1 : nearest(data.columns.map(c => c.step), hovered);
         this.draw();
     }
 
@@ -120,6 +137,8 @@ class TimelineView {
         this.stopListening();
         document.removeEventListener("keydown", this.onKey);
         this.canvas.removeEventListener("click", this.onClick);
+        this.canvas.removeEventListener("mousemove", this.onMove);
+        this.canvas.removeEventListener("mouseleave", this.onLeave);
         this.controls.play?.removeEventListener("click", this.onPlay);
         this.controls.scrub?.removeEventListener("input", this.onScrub);
     }
@@ -362,8 +381,45 @@ class TimelineView {
         if (!this.base || this.base.width !== width || this.base.height !== height || this.base.layout.size !== size) {
             this.base = this.renderBase(rows, width, height, layout);
         }
-        const g = sizeCanvas(this.canvas, width, height);
+        this.paint();
+        this.canvas.dataset.cells = this.base.drawn;
+        // Where the cells are, for tests and tools: the label column, header, cell size and pitches.
+        this.canvas.dataset.geometry = [labelWidth, headerHeight, size, pitch, rowPitch].join(",");
+        this.canvas.dataset.probes = d.probes;
+        this.canvas.dataset.rows = rows.length;
+        this.canvas.dataset.rowIds = rows.map(r => d.ids[r]).join(",");
+        this.canvas.dataset.snapshots = d.columns.length;
+        this.canvas.dataset.column = this.column;
+        this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+        this.updateControls();
+        this.drawLarge();
+        if (this.canvas.dataset.drawn !== "true") {
+            // After the browser has painted this frame: the grid is on screen, not only in the canvas's buffer.
+            requestAnimationFrame(() => {
+                this.canvas.dataset.drawnAt = performance.now().toFixed(1);
+                this.canvas.dataset.drawn = "true";
+            });
+        }
+    }
+
+    // The rendered grid onto the page's canvas, the hovered and the selected time over it.
+    paint() {
+        const { width, height, layout, rows } = this.base;
+        const { size, pitch, rowPitch } = layout;
+        const g = this.canvas.width === Math.max(1, Math.round(width * this.base.ratio)) && this.canvas.height === Math.max(1, Math.round(height * this.base.ratio))
+            ? this.canvas.getContext("2d") : sizeCanvas(this.canvas, width, height);
         g.drawImage(this.base.canvas, 0, 0, width, height);
+
+        // The hovered time: a light band over the header and a thin frame around the column.
+        if (this.hoverColumn >= 0 && this.hoverColumn !== this.column) {
+            const x = labelWidth + this.hoverColumn * pitch - 2;
+            g.fillStyle = "rgba(29, 79, 134, 0.10)";
+            g.fillRect(x, 0, pitch, headerHeight - 2);
+            g.strokeStyle = "rgba(29, 79, 134, 0.55)";
+            g.lineWidth = 1;
+            g.strokeRect(x + 0.5, 0.5, pitch - 1, height - 1);
+        }
+        this.canvas.dataset.hoverColumn = this.hoverColumn;
 
         // The selected time, over the grid: a band over the header and a frame around the column.
         if (this.column >= 0) {
@@ -385,24 +441,24 @@ class TimelineView {
                 g.lineWidth = 1;
             }
         }
-        this.canvas.dataset.cells = this.base.drawn;
-        // Where the cells are, for tests and tools: the label column, header, cell size and pitches.
-        this.canvas.dataset.geometry = [labelWidth, headerHeight, size, pitch, rowPitch].join(",");
-        this.canvas.dataset.probes = d.probes;
-        this.canvas.dataset.rows = rows.length;
-        this.canvas.dataset.rowIds = rows.map(r => d.ids[r]).join(",");
-        this.canvas.dataset.snapshots = d.columns.length;
-        this.canvas.dataset.column = this.column;
-        this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
-        this.updateControls();
-        this.drawLarge();
-        if (this.canvas.dataset.drawn !== "true") {
-            // After the browser has painted this frame: the grid is on screen, not only in the canvas's buffer.
-            requestAnimationFrame(() => {
-                this.canvas.dataset.drawnAt = performance.now().toFixed(1);
-                this.canvas.dataset.drawn = "true";
-            });
-        }
+    }
+
+    // The pointer over the grid: its column is the run's hovered time.
+    move(event) {
+        const at = this.hit(event);
+        this.hover(at ? at.col : -1, true);
+    }
+
+    // Lights column c (-1: none), at most once per frame; share=true tells the run's other views.
+    hover(c, share) {
+        if (!this.data || c === this.hoverColumn) return;
+        this.hoverColumn = c;
+        if (share) hoverStep(this.run, c >= 0 ? this.data.columns[c].step : null, this.source);
+        if (this.hoverFrame) return;
+        this.hoverFrame = requestAnimationFrame(() => {
+            this.hoverFrame = 0;
+            if (this.base) this.paint();
+        });
     }
 
     paintThumb(px, stride, ox, oy, r) {
