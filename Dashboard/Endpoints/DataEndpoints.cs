@@ -31,6 +31,25 @@ public static class DataEndpoints
             }
             return Results.Bytes(store.Timeline(runId, method, target, from ?? 0), "application/octet-stream");
         }));
+        // The enlarged cell's company: every method's map of that probe at that snapshot, and its CAM channel weights.
+        api.MapGet("/cell", (long runId, int snapshot, int probe, RunRepository store) => Answer(() =>
+        {
+            if (store.Cell(runId, snapshot, probe) is not { } cell)
+                return Results.NotFound($"run {runId} has no snapshot {snapshot} with probe {probe}");
+            return Results.Json(new
+            {
+                snapshot = cell.Snapshot.Sequence,
+                cell.Snapshot.Step,
+                cell.Snapshot.Epoch,
+                cell.Probe,
+                maps = cell.Maps.Select(m =>
+                {
+                    var (offset, scale, codes) = TimelineEncoder.EightBit(m);
+                    return new { m.Method, m.Target, m.Height, m.Width, offset, scale, codes = Convert.ToBase64String(codes) };
+                }),
+                channelWeights = cell.ChannelWeights.Select(w => new { w.Target, w.Layer, Weights = w.Weights.Select(v => float.IsFinite(v) ? v : 0f) }),
+            }, s_json);
+        }));
         api.MapGet("/cube", (long runId, RunRepository store) => Answer(() =>
             Results.Bytes(CubeEncoder.Encode(store.Cube(runId), store.Run(runId).ClassNames.Count), "application/octet-stream")));
         api.MapGet("/metrics", (long runId, RunRepository store) => Answer(() =>

@@ -89,6 +89,38 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACellComesWithEveryMethodsMapAndItsChannelWeights()
+    {
+        using var json = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/cell?snapshot=3&probe=2"));
+        var root = json.RootElement;
+        Assert.Equal((3, 36L, 2), (root.GetProperty("snapshot").GetInt32(), root.GetProperty("step").GetInt64(), root.GetProperty("epoch").GetInt32()));
+        var maps = root.GetProperty("maps").EnumerateArray().ToList();
+        Assert.Equal(["gradcam|true", "guided-backprop|true"], maps.Select(m => $"{m.GetProperty("method").GetString()}|{m.GetProperty("target").GetString()}").Order());
+        using var reader = RunReader.Open(_store.Path);
+        var stored = reader.Map(_store.RunId, 3, 2, "gradcam", "true")!;
+        var gradcam = maps.Single(m => m.GetProperty("method").GetString() == "gradcam");
+        Assert.Equal((SampleStore.Side, SampleStore.Side), (gradcam.GetProperty("height").GetInt32(), gradcam.GetProperty("width").GetInt32()));
+        // The same 8-bit codes as the timeline: the stored 16-bit code divided by 257, rounded, at 257 times the step.
+        Assert.Equal(stored.Codes.Select(c => (byte)((c + 128) / 257)).ToArray(), Convert.FromBase64String(gradcam.GetProperty("codes").GetString()!));
+        Assert.Equal(stored.Offset, gradcam.GetProperty("offset").GetDouble(), 1e-6);
+        Assert.Equal(stored.Scale * 257, gradcam.GetProperty("scale").GetDouble(), 1e-6);
+        var weights = Assert.Single(root.GetProperty("channelWeights").EnumerateArray());
+        Assert.Equal(SampleStore.CamLayer, weights.GetProperty("layer").GetString());
+        Assert.Equal("true", weights.GetProperty("target").GetString());
+        Assert.Equal(SampleStore.ChannelWeightsOf(2, 3), weights.GetProperty("weights").EnumerateArray().Select(w => w.GetSingle()).ToArray());
+    }
+
+    [Theory]
+    [InlineData("snapshot=9&probe=2", "has no snapshot 9 with probe 2")]
+    [InlineData("snapshot=1&probe=77", "has no snapshot 1 with probe 77")]
+    public async Task AnUnknownCellIsNamed(string query, string message)
+    {
+        using var response = await _http.GetAsync($"{_host.Address}/api/runs/{_store.RunId}/cell?{query}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains($"run {_store.RunId} {message}", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task CubeBytesHoldEveryImageAtEveryEpoch()
     {
         var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/cube");

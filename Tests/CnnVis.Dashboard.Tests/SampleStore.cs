@@ -57,6 +57,14 @@ internal sealed class SampleStore : IDisposable
 
     public static int LabelOf(int probe) => probe % ClassNames.Length;
 
+    /// <summary>The layer whose channel weights Grad-CAM stored, and how many channels it has.</summary>
+    public const string CamLayer = "features.3";
+    public const int CamChannels = 8;
+
+    /// <summary>Grad-CAM's channel weights for the probe at the snapshot: a ramp through zero, shifted per probe and snapshot.</summary>
+    public static float[] ChannelWeightsOf(int probe, int sequence) =>
+        Enumerable.Range(0, CamChannels).Select(k => 0.1f * (k - 3) + 0.05f * probe - 0.02f * sequence).ToArray();
+
     /// <summary>A snapshot like the monitor's: step grows with the sequence number.</summary>
     public void AddSnapshot(RunWriter writer, int sequence, long? runId = null)
     {
@@ -69,6 +77,7 @@ internal sealed class SampleStore : IDisposable
                 new MapRecord(p, "guided-backprop", "true", LabelOf(p), 3, Side, Side, Enumerable.Range(0, 3).SelectMany(_ => Blob(p, sequence)).Select(v => v - 0.3f).ToArray()),
             }).ToList(),
             Probabilities = Enumerable.Range(0, Probes).Select(p => new ProbeProbabilities(p, Probabilities(p, sequence))).ToList(),
+            ChannelWeights = Enumerable.Range(0, Probes).Select(p => new ChannelWeights(p, "true", CamLayer, ChannelWeightsOf(p, sequence))).ToList(),
             Filters = new FilterImage("features.0", FilterCount, 1, 5, 5, Enumerable.Range(0, FilterCount * 25).Select(i => (float)Math.Sin(i * 0.7 + sequence * 0.3) * (1 + sequence * 0.2f)).ToArray()),
             Trust = [new TrustScore("gradcam", "true", "deletion-auc", 0.5 - 0.05 * sequence), new TrustScore("gradcam", "true", "pointing-game", 0.2 + 0.15 * sequence)],
             Layers = Layers.Select((layer, k) => new LayerStatistics(layer, 1 + k, sequence == 0 ? null : 0.1 / (k + 1) / (sequence + 1), 0.5 / (k + 1), -1, 1, [1, 4, 6, 4, 1])).ToList(),

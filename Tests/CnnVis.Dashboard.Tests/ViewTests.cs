@@ -68,7 +68,15 @@ public sealed class ViewTests(Browser browser, SampleDashboard dashboard) : ICla
         var large = page.Locator("#timeline-large .large-title");
         await Assertions.Expect(large).ToContainTextAsync("probe 0 · circle · snapshot 2");
         await Assertions.Expect(large).ToContainTextAsync("predicted circle (right)");
+        // Beside it, the other method at that snapshot and the Grad-CAM channel weights behind the map.
+        await Assertions.Expect(page.Locator("#timeline-large .large-others figcaption")).ToHaveTextAsync(["guided-backprop · true"]);
+        var weights = page.Locator("#timeline-large canvas.weights");
+        await Assertions.Expect(weights).ToHaveAttributeAsync("data-channels", SampleStore.CamChannels.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(weights).ToHaveAttributeAsync("data-layer", SampleStore.CamLayer);
+        // Probe 0 at snapshot 2: the weights 0.1 (k − 3) − 0.04, so channels 7, 6 and 5 are the strongest.
+        await Assertions.Expect(page.Locator("#timeline-large .large-note")).ToContainTextAsync("strongest: #7 (0.36), #6 (0.26), #5 (0.16)");
         await Browser.ScreenshotAsync(page, "timeline");
+        await Browser.ScreenshotAsync(page.Locator("#timeline-large"), "timeline-large");
         await page.Keyboard.PressAsync("ArrowLeft");
         await Assertions.Expect(large).ToContainTextAsync("snapshot 1");
         await Assertions.Expect(large).ToContainTextAsync("predicted square (wrong)");

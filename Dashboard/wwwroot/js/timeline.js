@@ -604,13 +604,118 @@ class TimelineView {
         for (const c of [s.col - 2, s.col - 1, s.col + 1, s.col + 2]) {
             if (c >= 0 && c < d.columns.length) row.appendChild(figure(c, 70));
         }
-        this.large.replaceChildren(title, figure(s.col, 300), row);
+        const company = document.createElement("div");
+        company.className = "large-company";
+        this.large.replaceChildren(title, figure(s.col, 220), row, company);
         this.large.dataset.open = "true";
+        this.showCompany(company, s.row, s.col);
+    }
+
+    // Beneath the enlarged cell: the other methods' maps of the same probe at the same snapshot, and the Grad-CAM
+    // channel weights behind it, from one small request per cell (kept: a snapshot's maps never change).
+    async showCompany(box, row, col) {
+        const d = this.data, seq = d.columns[col].seq, probe = d.ids[row];
+        const key = `${seq}|${probe}`;
+        this.details ??= new Map();
+        if (!this.details.has(key)) this.details.set(key, fetchOk(`/api/runs/${this.run}/cell?snapshot=${seq}&probe=${probe}`, "json"));
+        let detail;
+        try {
+            detail = await this.details.get(key);
+        } catch (e) {
+            this.details.delete(key);
+            box.textContent = `The other methods could not be read: ${e.message}`;
+            return;
+        }
+        if (!box.isConnected || this.data !== d) return;
+        const [method, target] = this.kind();
+        const others = detail.maps.filter(m => !(m.method === method && m.target === target));
+        const heading = document.createElement("div");
+        heading.className = "large-heading";
+        heading.textContent = others.length ? "Other methods at this snapshot" : "No other method at this snapshot";
+        const figures = document.createElement("div");
+        figures.className = "large-others";
+        for (const m of others) {
+            const box = document.createElement("figure");
+            const canvas = document.createElement("canvas");
+            const g = sizeCanvas(canvas, 70, 70);
+            g.imageSmoothingEnabled = true;
+            g.drawImage(this.otherImage(row, m), 0, 0, 70, 70);
+            const caption = document.createElement("figcaption");
+            caption.textContent = `${m.method} · ${m.target}`;
+            box.append(canvas, caption);
+            figures.appendChild(box);
+        }
+        figures.dataset.methods = others.length;
+        box.replaceChildren(heading, figures);
+        const weights = detail.channelWeights.find(w => w.target === target) ?? detail.channelWeights[0];
+        if (weights) box.append(...this.weightChart(weights));
+    }
+
+    // The (method, target) the grid shows.
+    kind() {
+        const match = /method=([^&]*)&target=([^&]*)/.exec(this.url ?? "");
+        return match ? [decodeURIComponent(match[1]), decodeURIComponent(match[2])] : ["", ""];
+    }
+
+    // Another method's map (8-bit codes, base64) over the probe, on its own range, in the chosen colormap.
+    otherImage(r, m) {
+        const d = this.data, { a, c } = this.blend(), under = this.thumbs[r];
+        const codes = Uint8Array.from(atob(m.codes), ch => ch.charCodeAt(0));
+        const image = new ImageData(Math.max(1, m.width), Math.max(1, m.height));
+        const px = image.data;
+        for (let y = 0; y < m.height; y++) {
+            const uy = Math.floor((y * d.h) / m.height);
+            for (let x = 0; x < m.width; x++) {
+                const i = y * m.width + x, k = codes[i], keep = 1 - a[k], t = k * 3;
+                const u = (uy * d.w + Math.floor((x * d.w) / m.width)) * 3;
+                px[i * 4] = keep * (under[u] ?? 0) + c[t];
+                px[i * 4 + 1] = keep * (under[u + 1] ?? 0) + c[t + 1];
+                px[i * 4 + 2] = keep * (under[u + 2] ?? 0) + c[t + 2];
+                px[i * 4 + 3] = 255;
+            }
+        }
+        const off = document.createElement("canvas");
+        off.width = image.width;
+        off.height = image.height;
+        off.getContext("2d").putImageData(image, 0, 0);
+        return off;
+    }
+
+    // The channel weights as bars around zero (positive up, negative down), the strongest channels named.
+    weightChart(w) {
+        const heading = document.createElement("div");
+        heading.className = "large-heading";
+        heading.textContent = `Grad-CAM channel weights · ${w.layer} · ${w.weights.length} channels`;
+        const canvas = document.createElement("canvas");
+        const width = 296, height = 56;
+        const g = sizeCanvas(canvas, width, height);
+        const n = w.weights.length, most = Math.max(1e-12, ...w.weights.map(Math.abs));
+        const zero = height / 2, bar = width / Math.max(1, n);
+        g.fillStyle = "#fff";
+        g.fillRect(0, 0, width, height);
+        w.weights.forEach((v, k) => {
+            const h = (Math.abs(v) / most) * (height / 2 - 2);
+            g.fillStyle = v >= 0 ? "#1d4f86" : "#d95f02";
+            g.fillRect(k * bar, v >= 0 ? zero - h : zero, Math.max(1, bar - (bar > 3 ? 1 : 0)), Math.max(h, 0.5));
+        });
+        g.strokeStyle = "#9aa3b5";
+        g.beginPath();
+        g.moveTo(0, zero + 0.5);
+        g.lineTo(width, zero + 0.5);
+        g.stroke();
+        canvas.className = "weights";
+        canvas.dataset.channels = n;
+        canvas.dataset.layer = w.layer;
+        const top = w.weights.map((v, k) => [v, k]).sort((x, y) => y[0] - x[0]).slice(0, 3);
+        const note = document.createElement("div");
+        note.className = "large-note";
+        note.textContent = `strongest: ${top.map(([v, k]) => `#${k} (${v.toPrecision(2)})`).join(", ")} · blue: raises the class score, orange: lowers it`;
+        return [heading, canvas, note];
     }
 
     methodName() {
-        const match = /method=([^&]*)&target=([^&]*)/.exec(this.url ?? "");
-        return match ? `${decodeURIComponent(match[1])} · ${decodeURIComponent(match[2])}` : "";
+        const [method, target] = this.kind();
+        return method ? `${method} · ${target}` : "";
     }
 }
 
