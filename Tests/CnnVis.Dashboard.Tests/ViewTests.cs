@@ -55,6 +55,8 @@ public sealed class ViewTests(Browser browser, SampleDashboard dashboard) : ICla
         await Assertions.Expect(canvas).ToHaveAttributeAsync("data-cells", (6 * 5).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("6", await canvas.GetAttributeAsync("data-probes"));
         Assert.Equal("5", await canvas.GetAttributeAsync("data-snapshots"));
+        // The page fetched the data and rendered the grid while its circuit was starting; the view only put it on screen.
+        Assert.Equal("true", await canvas.GetAttributeAsync("data-prepared-early"));
 
         // Another method is another request, drawn over the same grid.
         await page.SelectOptionAsync("#kind", "guided-backprop|true");
