@@ -93,6 +93,8 @@ public static class DataEndpoints
         {
             var trust = store.Trust(runId);
             var loss = store.Metric(runId, "train.loss");
+            var train = store.Metric(runId, "train.accuracy");
+            var validation = store.Metric(runId, "val.accuracy");
             object Lines(IReadOnlyList<TrustLine> lines) => lines.Select(l => new { l.Name, Values = l.Values.Select(Finite) });
             return Results.Json(new
             {
@@ -102,6 +104,8 @@ public static class DataEndpoints
                 faithfulness = Lines(trust.Faithfulness),
                 marked = trust.MarkedSteps,
                 loss = new { loss.Steps, Values = loss.Values.Select(v => Finite(v)) },
+                // Training against validation accuracy: where a shortcut in the training images shows as a gap.
+                accuracy = new[] { train, validation }.Where(m => m.Count > 0).Select(m => new { m.Name, m.Steps, Values = m.Values.Select(v => Finite(v)) }),
             }, s_json);
         }));
         api.MapGet("/filters", (long runId, RunRepository store) => Answer(() =>

@@ -128,12 +128,12 @@ public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashb
     {
         var (page, errors) = await browser.OpenAsync();
         await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/trust");
-        await Assertions.Expect(page.Locator("#trust[data-charts]")).ToHaveAttributeAsync("data-charts", "3");
-        // A click at the right end of the loss chart selects the last snapshot (step 48) in all three.
+        await Assertions.Expect(page.Locator("#trust[data-charts]")).ToHaveAttributeAsync("data-charts", "4");
+        // A click at the right end of the loss chart selects the last snapshot (step 48) in all four.
         var over = page.Locator("#trust .u-over").First;
         var box = (await over.BoundingBoxAsync())!;
         await over.ClickAsync(new LocatorClickOptions { Position = new Position { X = box.Width - 2, Y = box.Height / 2 } });
-        await Assertions.Expect(page.Locator("#trust .uplot[data-selected-step='48']")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("#trust .uplot[data-selected-step='48']")).ToHaveCountAsync(4);
         await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
         await Assertions.Expect(page.Locator("canvas#timeline[data-drawn='true']")).ToHaveAttributeAsync("data-column", "4");
         Assert.Empty(errors);

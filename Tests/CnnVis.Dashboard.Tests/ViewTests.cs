@@ -139,8 +139,10 @@ public sealed class ViewTests(Browser browser, SampleDashboard dashboard) : ICla
         var (page, errors) = await browser.OpenAsync();
         await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/trust");
         var charts = page.Locator("#trust[data-charts]");
-        await Assertions.Expect(charts).ToHaveAttributeAsync("data-charts", "3");
-        await Assertions.Expect(page.Locator("#trust .u-title")).ToHaveTextAsync(["Training loss", "Explanation drift (1 − Spearman vs previous snapshot)", "Faithfulness"]);
+        await Assertions.Expect(charts).ToHaveAttributeAsync("data-charts", "4");
+        await Assertions.Expect(page.Locator("#trust .u-title")).ToHaveTextAsync(["Training loss", "Accuracy: training vs validation", "Explanation drift (1 − Spearman vs previous snapshot)", "Faithfulness"]);
+        // No planted shortcut in this run's data: nothing to read about one.
+        await Assertions.Expect(page.Locator("#shortcut")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("#trust .u-legend")).ToContainTextAsync(["train.loss", "gradcam · true", "gradcam · true · deletion-auc"]);
         await Browser.ScreenshotAsync(page, "trust");
         Assert.Empty(errors);

@@ -265,6 +265,10 @@ export async function showTrust(element, url) {
     const holder = { steps: data.steps };
     const panels = [
         { title: "Training loss", x: data.loss.steps, lines: [{ name: "train.loss", values: data.loss.values, color: "#4e79a7" }] },
+        ...(data.accuracy?.length ? [(() => {
+            const [x, ...columns] = align(data.accuracy);
+            return { title: "Accuracy: training vs validation", x, percent: true, points: true, lines: data.accuracy.map((a, i) => ({ name: a.name, values: columns[i], color: lineColors[a.name] ?? "#59a14f" })) };
+        })()] : []),
         { title: "Explanation drift (1 − Spearman vs previous snapshot)", x: data.steps, lines: data.drift.map((l, i) => ({ ...l, color: methodColors[i % methodColors.length] })), points: true },
         { title: "Faithfulness", x: data.steps, lines: data.faithfulness.map((l, i) => ({ ...l, color: methodColors[i % methodColors.length] })), points: true },
     ];
@@ -286,11 +290,11 @@ export async function showTrust(element, url) {
             scales: { x: { time: false, range: () => range } },
             axes: [
                 { label: "step", stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 36 },
-                { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 56 },
+                { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 56, values: panel.percent ? (u, v) => v.map(x => `${(x * 100).toFixed(0)}%`) : undefined },
             ],
             series: [{ label: "step" }, ...panel.lines.map(l => ({
                 label: l.name, stroke: l.color, width: 1.5, spanGaps: true, points: { show: !!panel.points, size: 5 },
-                value: (u, v) => v == null ? "–" : v.toPrecision(3),
+                value: (u, v) => v == null ? "–" : panel.percent ? `${(v * 100).toFixed(1)}%` : v.toPrecision(3),
             }))],
             plugins: run ? [markBands(data.marked), selectedTime(run, holder, `trust-${run}`)] : [markBands(data.marked)],
         }, [panel.x, ...panel.lines.map(l => l.values)], box));
