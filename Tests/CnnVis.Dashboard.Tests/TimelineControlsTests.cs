@@ -141,6 +141,38 @@ public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashb
     }
 
     [Fact]
+    public async Task TheArrowKeysStepThroughTheSnapshotsOnTheChartPagesToo()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}");
+        await Assertions.Expect(page.Locator(".charts[data-charts]")).ToHaveAttributeAsync("data-charts", "3");
+        var selected = page.Locator(".charts .uplot").First;
+        // Nothing chosen yet: → starts at the first snapshot, then steps one snapshot at a time; ← steps back.
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(selected).ToHaveAttributeAsync("data-selected-step", "0");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(page.Locator(".charts .uplot[data-selected-step='24']")).ToHaveCountAsync(3);
+        await page.Keyboard.PressAsync("ArrowLeft");
+        await Assertions.Expect(selected).ToHaveAttributeAsync("data-selected-step", "12");
+
+        // On the trust view as well; the timeline opens at the snapshot chosen there, and there ← → move the grid once per press.
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/trust");
+        await Assertions.Expect(page.Locator("#trust[data-charts]")).ToHaveAttributeAsync("data-charts", "4");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(page.Locator("#trust .uplot[data-selected-step='24']")).ToHaveCountAsync(4);
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        var canvas = page.Locator("canvas#timeline[data-drawn='true']");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-column", "2");
+        await Assertions.Expect(page.Locator("#timeline-strip .uplot")).ToHaveAttributeAsync("data-selected-step", "24");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-column", "3");
+        await Assertions.Expect(page.Locator("#timeline-strip .uplot")).ToHaveAttributeAsync("data-selected-step", "36");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task LayerViewDrawsAChosenLayersWeightHistogramsOverTime()
     {
         var (page, errors) = await browser.OpenAsync();

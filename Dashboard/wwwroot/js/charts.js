@@ -4,7 +4,7 @@
 // run's other views which snapshot is under the pointer, and a snapshot hovered elsewhere (a column of the timeline
 // grid) moves the charts' cursor to it.
 import { fetchOk, classColor } from "./colors.js";
-import { hoverStep, nearest, onHover, onSelect, selectedStep, selectStep } from "./time.js";
+import { hoverStep, keysClaimed, nearest, onHover, onSelect, selectedStep, selectStep } from "./time.js";
 
 const lineColors = { "train.loss": "#4e79a7", "val.loss": "#f28e2b", "train.accuracy": "#4e79a7", "val.accuracy": "#f28e2b", lr: "#7a5195" };
 const charts = new WeakMap();
@@ -27,6 +27,22 @@ function align(series) {
     });
     return [steps, ...columns];
 }
+
+// ← → step the run's selected snapshot on pages whose charts are the only views of time (the overview, trust):
+// the snapshots of the run whose charts were drawn last. The timeline grid does its own stepping (claimKeys).
+const stepping = { run: null, holder: null };
+document.addEventListener("keydown", e => {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+    if (keysClaimed() || e.defaultPrevented || ["INPUT", "SELECT", "TEXTAREA"].includes(e.target?.tagName)) return;
+    const { run, holder } = stepping;
+    if (!run || !holder?.root?.isConnected || holder.steps.length === 0) return;
+    e.preventDefault();
+    const current = selectedStep(run);
+    const last = holder.steps.length - 1;
+    const at = current === null ? -1 : nearest(holder.steps, current);
+    const next = at < 0 ? (e.key === "ArrowRight" ? 0 : last) : Math.max(0, Math.min(last, at + (e.key === "ArrowRight" ? 1 : -1)));
+    selectStep(run, holder.steps[next]);
+});
 
 // holder.steps: the snapshots' steps, replaced in place when new snapshots arrive.
 function snapshotLines(holder) {
@@ -89,6 +105,8 @@ function selectedTime(run, holder, source) {
                 }
             }],
             ready: [u => {
+                holder.root = u.root;
+                Object.assign(stepping, { run, holder });
                 u.over.addEventListener("click", () => {
                     if (u.cursor.left == null || u.cursor.left < 0) return;
                     const i = nearest(holder.steps, u.posToVal(u.cursor.left, "x"));

@@ -50,3 +50,17 @@ export function onHover(run, handler) {
     window.addEventListener("cnnvis:hover", listener);
     return () => window.removeEventListener("cnnvis:hover", listener);
 }
+
+// A view that steps through time with ← → itself (the timeline grid) claims the keys while it lives, so the charts'
+// own stepping (charts.js, for pages without a grid) stays out of its way; returns the function that lets go.
+let keyClaims = 0;
+
+export function claimKeys() {
+    keyClaims++;
+    let held = true;
+    return () => { if (held) { held = false; keyClaims--; } };
+}
+
+export function keysClaimed() {
+    return keyClaims > 0;
+}

@@ -6,7 +6,7 @@
 // The column under the pointer is the run's hovered time (time.js): the charts' cursor follows it, and a time
 // hovered in a chart lights its column here.
 import { classColor, colormap, fetchOk, right, sizeCanvas, wrong } from "./colors.js";
-import { hoveredStep, hoverStep, nearest, onHover, onSelect, selectedStep, selectStep } from "./time.js";
+import { claimKeys, hoveredStep, hoverStep, nearest, onHover, onSelect, selectedStep, selectStep } from "./time.js";
 
 const labelWidth = 150;
 // Numbers the views on a page, so each knows its own hover events.
@@ -92,7 +92,8 @@ class TimelineView {
             if (from === this.source || !this.data) return;
             this.hover(step === null ? -1 : nearest(this.data.columns.map(col => col.step), step), false);
         });
-        this.stopListening = () => { stopSelect(); stopHover(); };
+        const releaseKeys = claimKeys();
+        this.stopListening = () => { stopSelect(); stopHover(); releaseKeys(); };
     }
 
     async load(url) {
