@@ -121,6 +121,29 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MetricsAskedWithWhatThePageHasComeFromThere()
+    {
+        // The sample run: train.loss and lr at steps 1..40 (2 epochs), val.loss and val.accuracy at 20 and 40, 5 snapshots.
+        using var json = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/metrics?have=train.loss:30,val.loss:1,lr:99&snapshots=3"));
+        var series = json.RootElement.GetProperty("series").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        var loss = series["train.loss"];
+        Assert.Equal(30, loss.GetProperty("from").GetInt32());
+        Assert.Equal(Enumerable.Range(31, 10).Select(i => (long)i), loss.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal([40L], series["val.loss"].GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()));
+        // More than the store has (another run, a replaced store): everything again, from 0.
+        Assert.Equal(0, series["lr"].GetProperty("from").GetInt32());
+        Assert.Equal(40, series["lr"].GetProperty("steps").GetArrayLength());
+        // Not named: all of it.
+        Assert.Equal(2, series["val.accuracy"].GetProperty("steps").GetArrayLength());
+        Assert.Equal(3, json.RootElement.GetProperty("snapshotsFrom").GetInt32());
+        Assert.Equal([3, 4], json.RootElement.GetProperty("snapshots").EnumerateArray().Select(s => s.GetProperty("sequence").GetInt32()));
+
+        using var bad = await _http.GetAsync($"{_host.Address}/api/runs/{_store.RunId}/metrics?have=train.loss:-1");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("have: 'train.loss:-1' is not a list of name:count pairs", await bad.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task CubeBytesHoldEveryImageAtEveryEpoch()
     {
         var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/cube");

@@ -8,6 +8,31 @@ import { hoverStep, keysClaimed, nearest, onHover, onSelect, selectedStep, selec
 
 const lineColors = { "train.loss": "#4e79a7", "val.loss": "#f28e2b", "train.accuracy": "#4e79a7", "val.accuracy": "#f28e2b", lr: "#7a5195" };
 const charts = new WeakMap();
+// Per metrics URL: the series and snapshots fetched so far, so a live update asks only for what follows.
+const metrics = new Map();
+
+// The run's metrics and snapshots, all of them, fetched incrementally: the server sends each series from the count
+// this page already has (and everything again when it no longer fits, e.g. another run under the same URL).
+async function fetchMetrics(url) {
+    const known = metrics.get(url);
+    const have = known ? known.series.map(s => `${encodeURIComponent(s.name)}:${s.steps.length}`).join(",") : "";
+    const query = known ? `${url.includes("?") ? "&" : "?"}have=${have}&snapshots=${known.snapshots.length}` : "";
+    const data = await fetchOk(url + query, "json");
+    if (!known) {
+        metrics.set(url, data);
+        return data;
+    }
+    const byName = new Map(known.series.map(s => [s.name, s]));
+    const series = data.series.map(part => {
+        const old = byName.get(part.name);
+        if (!old || part.from !== old.steps.length) return part;
+        return { name: part.name, from: 0, steps: [...old.steps, ...part.steps], epochs: [...old.epochs, ...part.epochs], values: [...old.values, ...part.values] };
+    });
+    const snapshots = data.snapshotsFrom === known.snapshots.length ? [...known.snapshots, ...data.snapshots] : data.snapshots;
+    const merged = { series, snapshots };
+    metrics.set(url, merged);
+    return merged;
+}
 
 function group(name) {
     if (name.includes("loss")) return "Loss";
@@ -130,7 +155,7 @@ function selectedTime(run, holder, source) {
 
 // A short loss chart above the timeline, on the same step axis, sharing the selected snapshot with it.
 export async function showStrip(element, url) {
-    const data = await fetchOk(url, "json");
+    const data = await fetchMetrics(url);
     const run = element.dataset.run;
     const losses = data.series.filter(s => group(s.name) === "Loss");
     const existing = charts.get(element);
@@ -161,7 +186,7 @@ export async function showStrip(element, url) {
 }
 
 export async function showOverview(element, url, chartsPerRow) {
-    const data = await fetchOk(url, "json");
+    const data = await fetchMetrics(url);
     const groups = new Map();
     for (const s of data.series) {
         const g = group(s.name);
