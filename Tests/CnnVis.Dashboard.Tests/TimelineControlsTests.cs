@@ -22,6 +22,19 @@ public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashb
     }
 
     [Fact]
+    public async Task WithoutWorkersTheGridIsPreparedOnThePagesThread()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.AddInitScriptAsync("delete window.Worker;");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        var canvas = page.Locator("canvas#timeline[data-drawn='true']");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-cells", "30");
+        Assert.Equal("true", await canvas.GetAttributeAsync("data-prepared-early"));
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task FiltersShowOnlyTheProbesAsked()
     {
         var (page, errors, canvas) = await OpenTimelineAsync();

@@ -351,9 +351,11 @@ class TimelineView {
     renderBase(rows, width, height, layout) {
         const started = performance.now();
         const d = this.data, { size, pitch, rowPitch } = layout;
-        const ratio = window.devicePixelRatio || 1;
-        const base = document.createElement("canvas");
-        const g = sizeCanvas(base, width, height);
+        // Also runs in a worker (prepareTimeline): no document there, an OffscreenCanvas instead, the page's pixel ratio given.
+        const ratio = this.pixelRatio ?? (globalThis.devicePixelRatio || 1);
+        const base = newCanvas(Math.max(1, Math.round(width * ratio)), Math.max(1, Math.round(height * ratio)));
+        const g = base.getContext("2d");
+        g.setTransform(ratio, 0, 0, ratio, 0, 0);
         g.fillStyle = "#fafbfc";
         g.fillRect(0, 0, width, height);
         g.imageSmoothingEnabled = true;
@@ -376,9 +378,7 @@ class TimelineView {
             });
         });
         const image = (data) => {
-            const off = document.createElement("canvas");
-            off.width = data.width;
-            off.height = data.height;
+            const off = newCanvas(data.width, data.height);
             off.getContext("2d").putImageData(data, 0, 0);
             return off;
         };
@@ -832,17 +832,77 @@ const prepared = new Map();
 
 export function prepareTimeline(url, style, width) {
     if (prepared.has(url)) return;
-    prepared.set(url, (async () => {
-        const asked = performance.now();
-        const buffer = await fetchOk(url, "binary");
-        const fetched = performance.now();
+    const ratio = window.devicePixelRatio || 1;
+    const ready = typeof Worker !== "undefined" && typeof OffscreenCanvas !== "undefined"
+        ? inWorker(url, style, width, ratio).catch(() => onThisThread(url, style, width, ratio))
+        : onThisThread(url, style, width, ratio);
+    // A failure is the view's to report (it asks again): not an unhandled rejection while nobody waits yet.
+    ready.catch(() => { });
+    prepared.set(url, ready);
+}
+
+// A canvas to render into, on the page or in a worker.
+function newCanvas(width, height) {
+    if (typeof document === "undefined") return new OffscreenCanvas(width, height);
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    return canvas;
+}
+
+// Fetches and renders the grid in a worker (timeline-worker.js), so the page's thread stays free for the circuit
+// starting meanwhile; the grid comes back as an ImageBitmap, the data as its bytes, parsed here again.
+async function inWorker(url, style, width, ratio) {
+    const worker = new Worker(new URL("./timeline-worker.js", import.meta.url), { type: "module" });
+    try {
+        const answer = await new Promise((resolve, reject) => {
+            worker.onmessage = e => resolve(e.data);
+            worker.onerror = e => reject(new Error(e.message));
+            worker.postMessage({ url, style, width, ratio });
+        });
+        if (answer.error) throw new Error(answer.error);
+        // The worker's clock starts elsewhere: its times moved onto the page's.
+        const shift = answer.timeOrigin - performance.timeOrigin;
         const view = new TimelineView(null, null, null, style, null);
-        view.fixedWidth = width;
-        view.data = parse(buffer);
+        view.data = parse(answer.buffer);
         view.thumbs = view.data.labels.map((_, r) => view.probeImage(r));
-        // Rendering waits for a frame, so the page shows itself first.
-        await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
-        const base = view.ensureBase();
-        return { asked, fetched, bytes: buffer.byteLength, data: view.data, thumbs: view.thumbs, stats: view.stats, base, renderMs: view.renderMs, styleKey: styleKey(style), width };
-    })());
+        const base = { ...answer.base, canvas: answer.bitmap };
+        return {
+            asked: answer.asked + shift, fetched: answer.fetched + shift, bytes: answer.buffer.byteLength, data: view.data, thumbs: view.thumbs, stats: null,
+            base, renderMs: answer.renderMs, styleKey: styleKey(style), width,
+        };
+    } finally {
+        worker.terminate();
+    }
+}
+
+async function onThisThread(url, style, width, ratio) {
+    const asked = performance.now();
+    const buffer = await fetchOk(url, "binary");
+    const fetched = performance.now();
+    const view = new TimelineView(null, null, null, style, null);
+    view.fixedWidth = width;
+    view.pixelRatio = ratio;
+    view.data = parse(buffer);
+    view.thumbs = view.data.labels.map((_, r) => view.probeImage(r));
+    // Rendering waits for a frame, so the page shows itself first.
+    await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    const base = view.ensureBase();
+    return { asked, fetched, bytes: buffer.byteLength, data: view.data, thumbs: view.thumbs, stats: view.stats, base, renderMs: view.renderMs, styleKey: styleKey(style), width };
+}
+
+// The worker's side of inWorker: fetch, parse, render; answers with the bytes, the grid as an ImageBitmap and the
+// grid's geometry, all transferred.
+export async function renderInWorker({ url, style, width, ratio }) {
+    const asked = performance.now();
+    const buffer = await fetchOk(url, "binary");
+    const fetched = performance.now();
+    const view = new TimelineView(null, null, null, style, null);
+    view.fixedWidth = width;
+    view.pixelRatio = ratio;
+    view.data = parse(buffer);
+    view.thumbs = view.data.labels.map((_, r) => view.probeImage(r));
+    const { canvas, ...base } = view.ensureBase();
+    const bitmap = canvas.transferToImageBitmap();
+    return { answer: { asked, fetched, timeOrigin: performance.timeOrigin, buffer, bitmap, base, renderMs: view.renderMs }, transfer: [buffer, bitmap] };
 }
