@@ -850,25 +850,28 @@ function newCanvas(width, height) {
     return canvas;
 }
 
-// Fetches and renders the grid in a worker (timeline-worker.js), so the page's thread stays free for the circuit
-// starting meanwhile; the grid comes back as an ImageBitmap, the data as its bytes, parsed here again.
+// Renders the grid in a worker (timeline-worker.js), so the page's thread stays free for the circuit starting
+// meanwhile: the data is fetched here while the worker starts, lent to it, and comes back with the grid as an
+// ImageBitmap.
 async function inWorker(url, style, width, ratio) {
     const worker = new Worker(new URL("./timeline-worker.js", import.meta.url), { type: "module" });
     try {
-        const answer = await new Promise((resolve, reject) => {
+        const answered = new Promise((resolve, reject) => {
             worker.onmessage = e => resolve(e.data);
             worker.onerror = e => reject(new Error(e.message));
-            worker.postMessage({ url, style, width, ratio });
         });
+        const asked = performance.now();
+        const bytes = await fetchOk(url, "binary");
+        const fetched = performance.now();
+        worker.postMessage({ buffer: bytes, style, width, ratio }, [bytes]);
+        const answer = await answered;
         if (answer.error) throw new Error(answer.error);
-        // The worker's clock starts elsewhere: its times moved onto the page's.
-        const shift = answer.timeOrigin - performance.timeOrigin;
         const view = new TimelineView(null, null, null, style, null);
         view.data = parse(answer.buffer);
         view.thumbs = view.data.labels.map((_, r) => view.probeImage(r));
         const base = { ...answer.base, canvas: answer.bitmap };
         return {
-            asked: answer.asked + shift, fetched: answer.fetched + shift, bytes: answer.buffer.byteLength, data: view.data, thumbs: view.thumbs, stats: null,
+            asked, fetched, bytes: answer.buffer.byteLength, data: view.data, thumbs: view.thumbs, stats: null,
             base, renderMs: answer.renderMs, styleKey: styleKey(style), width,
         };
     } finally {
@@ -891,12 +894,9 @@ async function onThisThread(url, style, width, ratio) {
     return { asked, fetched, bytes: buffer.byteLength, data: view.data, thumbs: view.thumbs, stats: view.stats, base, renderMs: view.renderMs, styleKey: styleKey(style), width };
 }
 
-// The worker's side of inWorker: fetch, parse, render; answers with the bytes, the grid as an ImageBitmap and the
-// grid's geometry, all transferred.
-export async function renderInWorker({ url, style, width, ratio }) {
-    const asked = performance.now();
-    const buffer = await fetchOk(url, "binary");
-    const fetched = performance.now();
+// The worker's side of inWorker: parse and render; answers with the bytes, the grid as an ImageBitmap and the grid's
+// geometry, all transferred.
+export function renderInWorker({ buffer, style, width, ratio }) {
     const view = new TimelineView(null, null, null, style, null);
     view.fixedWidth = width;
     view.pixelRatio = ratio;
@@ -904,5 +904,5 @@ export async function renderInWorker({ url, style, width, ratio }) {
     view.thumbs = view.data.labels.map((_, r) => view.probeImage(r));
     const { canvas, ...base } = view.ensureBase();
     const bitmap = canvas.transferToImageBitmap();
-    return { answer: { asked, fetched, timeOrigin: performance.timeOrigin, buffer, bitmap, base, renderMs: view.renderMs }, transfer: [buffer, bitmap] };
+    return { answer: { buffer, bitmap, base, renderMs: view.renderMs }, transfer: [buffer, bitmap] };
 }
