@@ -186,6 +186,27 @@ public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashb
     }
 
     [Fact]
+    public async Task TheLayerViewFramesTheChosenSnapshotAndAClickChoosesOne()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/layers");
+        var layers = page.Locator("canvas#layers");
+        var histograms = page.Locator("canvas#histograms");
+        await Assertions.Expect(layers).ToHaveAttributeAsync("data-selected-column", "-1");
+        // The heat strip's columns start right of the 210-pixel labels; a click in the fourth (step 36) chooses it in both views.
+        var width = (await layers.BoundingBoxAsync())!.Width;
+        var column = Math.Max(6, Math.Min(48, Math.Floor((width - 210 - 90) / 5)));
+        await layers.ClickAsync(new LocatorClickOptions { Position = new Position { X = (float)(210 + 3.5 * column), Y = 40 } });
+        await Assertions.Expect(layers).ToHaveAttributeAsync("data-selected-column", "3");
+        await Assertions.Expect(histograms).ToHaveAttributeAsync("data-selected-column", "3");
+        await Browser.ScreenshotAsync(page, "layers-selected");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        await Assertions.Expect(page.Locator("canvas#timeline[data-drawn='true']")).ToHaveAttributeAsync("data-column", "3");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task LayerViewDrawsAChosenLayersWeightHistogramsOverTime()
     {
         var (page, errors) = await browser.OpenAsync();
