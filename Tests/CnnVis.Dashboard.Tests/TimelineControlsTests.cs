@@ -207,6 +207,24 @@ public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashb
     }
 
     [Fact]
+    public async Task TheFilterViewFramesTheChosenSnapshotAndAClickChoosesOne()
+    {
+        var (page, errors, _) = await OpenTimelineAsync();
+        await page.EvaluateAsync("() => { const s = document.querySelector('#scrub'); s.value = '2'; s.dispatchEvent(new Event('input')); }");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/filters");
+        var filters = page.Locator("canvas#filters");
+        await Assertions.Expect(filters).ToHaveAttributeAsync("data-selected-column", "2");
+        // Columns start right of the 70-pixel labels, one tile and a 2-pixel gap each; the canvas ends 8 pixels after the last.
+        var pitch = ((await filters.BoundingBoxAsync())!.Width - 78) / 5;
+        await filters.ClickAsync(new LocatorClickOptions { Position = new Position { X = 70 + 4.5f * pitch, Y = 40 } });
+        await Assertions.Expect(filters).ToHaveAttributeAsync("data-selected-column", "4");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        await Assertions.Expect(page.Locator("canvas#timeline[data-drawn='true']")).ToHaveAttributeAsync("data-column", "4");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task LayerViewDrawsAChosenLayersWeightHistogramsOverTime()
     {
         var (page, errors) = await browser.OpenAsync();
