@@ -151,7 +151,10 @@ public sealed class EndpointTests : IAsyncLifetime
         Assert.Equal([2, 9, 3], Ints(bytes, 4, 3));
         Assert.Equal([1, 2], Ints(bytes, 16, 2));
         Assert.Equal(Enumerable.Range(0, 9).Select(i => i % 3).ToArray(), Ints(bytes, 24, 9));
-        Assert.Equal(24 + 8 * 9 + 4 * 18 + 18, bytes.Length);
+        // Then each epoch's step, after padding to 4 bytes: epochs end at steps 20 and 40.
+        var stepsAt = (24 + 8 * 9 + 4 * 18 + 18 + 3) / 4 * 4;
+        Assert.Equal([20, 40], Ints(bytes, stepsAt, 2));
+        Assert.Equal(stepsAt + 8, bytes.Length);
     }
 
     [Fact]

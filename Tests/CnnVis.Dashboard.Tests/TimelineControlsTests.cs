@@ -225,6 +225,20 @@ public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashb
     }
 
     [Fact]
+    public async Task TheCubeOutlinesTheEpochOfTheChosenSnapshot()
+    {
+        var (page, errors, _) = await OpenTimelineAsync();
+        // Step 36 is nearest to the second epoch's end (step 40; epochs end at 20, 40, 60).
+        await page.EvaluateAsync("() => { const s = document.querySelector('#scrub'); s.value = '3'; s.dispatchEvent(new Event('input')); }");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/cube");
+        var cube = page.Locator("canvas#cube");
+        await Assertions.Expect(cube).ToHaveAttributeAsync("data-selected-epoch", "2");
+        await Browser.ScreenshotAsync(page, "cube-selected");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task LayerViewDrawsAChosenLayersWeightHistogramsOverTime()
     {
         var (page, errors) = await browser.OpenAsync();
