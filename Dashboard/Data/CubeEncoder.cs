@@ -6,7 +6,8 @@ namespace CnnVis.Dashboard.Data;
 /// Packs the validation cube (every validation image × epoch) into one little-endian buffer for wwwroot/js/cube.js:
 /// <code>
 /// "CVC1" | int32 epochs E, images N, classes K | int32[E] epoch | int32[N] label | int32[N] dataset index
-/// float32[E·N] true-class probability (NaN unknown) | uint8[E·N] predicted class (255 unknown)
+/// float32[E·N] true-class probability (NaN unknown) | uint8[E·N] predicted class (255 unknown) | pad to 4
+/// int32[E] step (the epoch's place on the run's time axis, capped at int32's largest)
 /// </code>
 /// The images are those of the first epoch; a later epoch that lacks one leaves it unknown.
 /// </summary>
@@ -45,6 +46,8 @@ public static class CubeEncoder
             }
         }
         o.Write(predicted);
+        while (stream.Position % 4 != 0) o.Write((byte)0);
+        foreach (var slice in cube) o.Write((int)Math.Min(int.MaxValue, slice.Step));
         o.Flush();
         return stream.ToArray();
     }

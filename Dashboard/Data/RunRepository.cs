@@ -83,6 +83,23 @@ public sealed class RunRepository : IDisposable
     public StoredMap? Map(long runId, int snapshot, int probe, string method, string target) => Read(r => r.Map(runId, snapshot, probe, method, target));
 
     /// <summary>
+    /// One probe at one snapshot: every method's map and its CAM channel weights; null when the run has no such
+    /// snapshot or probe.
+    /// </summary>
+    public CellDetail? Cell(long runId, int snapshot, int probe)
+    {
+        var kinds = MapKinds(runId);
+        return Read(r =>
+        {
+            var info = r.Snapshots(runId).FirstOrDefault(s => s.Sequence == snapshot);
+            if (info is null || !r.Probes(runId).Any(p => p.Probe == probe)) return null;
+            var maps = kinds.Select(k => r.Map(runId, snapshot, probe, k.Method, k.Target)).OfType<StoredMap>().ToList();
+            var weights = r.ChannelWeights(runId, snapshot).Where(w => w.Probe == probe).ToList();
+            return new CellDetail(info, probe, maps, weights);
+        });
+    }
+
+    /// <summary>
     /// The timeline's bytes for one method and target from snapshot <paramref name="from"/> on, cached until the
     /// run changes: many pages polling the same run cost one store read.
     /// </summary>

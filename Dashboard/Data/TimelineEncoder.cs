@@ -106,6 +106,19 @@ public static class TimelineEncoder
         return stream.ToArray();
     }
 
+    /// <summary>
+    /// A map as the canvases draw it: one channel of 8-bit codes with its offset and the scale of one 8-bit step
+    /// (value = offset + code × scale).
+    /// </summary>
+    public static (float Offset, float Scale, byte[] Codes) EightBit(StoredMap map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        var (offset, scale, codes) = OneChannel(map);
+        var narrow = new byte[codes.Length];
+        for (var i = 0; i < codes.Length; i++) narrow[i] = (byte)((codes[i] + Step / 2) / Step);
+        return (offset, scale * Step, narrow);
+    }
+
     private static (float Offset, float Scale, ushort[] Codes) OneChannel(StoredMap map)
     {
         if (map.Channels == 1) return ((float)map.Offset, (float)map.Scale, map.Codes);

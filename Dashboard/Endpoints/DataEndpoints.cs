@@ -31,13 +31,41 @@ public static class DataEndpoints
             }
             return Results.Bytes(store.Timeline(runId, method, target, from ?? 0), "application/octet-stream");
         }));
+        // The enlarged cell's company: every method's map of that probe at that snapshot, and its CAM channel weights.
+        api.MapGet("/cell", (long runId, int snapshot, int probe, RunRepository store) => Answer(() =>
+        {
+            if (store.Cell(runId, snapshot, probe) is not { } cell)
+                return Results.NotFound($"run {runId} has no snapshot {snapshot} with probe {probe}");
+            return Results.Json(new
+            {
+                snapshot = cell.Snapshot.Sequence,
+                cell.Snapshot.Step,
+                cell.Snapshot.Epoch,
+                cell.Probe,
+                maps = cell.Maps.Select(m =>
+                {
+                    var (offset, scale, codes) = TimelineEncoder.EightBit(m);
+                    return new { m.Method, m.Target, m.Height, m.Width, offset, scale, codes = Convert.ToBase64String(codes) };
+                }),
+                channelWeights = cell.ChannelWeights.Select(w => new { w.Target, w.Layer, Weights = w.Weights.Select(v => float.IsFinite(v) ? v : 0f) }),
+            }, s_json);
+        }));
         api.MapGet("/cube", (long runId, RunRepository store) => Answer(() =>
             Results.Bytes(CubeEncoder.Encode(store.Cube(runId), store.Run(runId).ClassNames.Count), "application/octet-stream")));
-        api.MapGet("/metrics", (long runId, RunRepository store) => Answer(() =>
+        // Live pages send what they already have (have=name:count,...; snapshots=count) and get only what follows: each
+        // series is appended in step order, so its first `count` points never change. "from" says where each part starts.
+        api.MapGet("/metrics", (long runId, string? have, int? snapshots, RunRepository store) => Answer(() =>
         {
-            var series = store.Metrics(runId).Select(m => new { m.Name, m.Steps, m.Epochs, Values = m.Values.Select(v => Finite(v)) });
-            var snapshots = store.Snapshots(runId).Select(s => new { s.Sequence, s.Step, s.Epoch });
-            return Results.Json(new { series, snapshots }, s_json);
+            if (!TryParseHave(have, out var counts))
+                return Results.BadRequest($"have: '{have}' is not a list of name:count pairs (counts whole numbers from 0)");
+            var series = store.Metrics(runId).Select(m =>
+            {
+                var from = counts.TryGetValue(m.Name, out var n) && n <= m.Count ? n : 0;
+                return new { m.Name, From = from, Steps = m.Steps[from..], Epochs = m.Epochs[from..], Values = m.Values[from..].Select(v => Finite(v)) };
+            });
+            var all = store.Snapshots(runId);
+            var first = snapshots is { } k && k >= 0 && k <= all.Count ? k : 0;
+            return Results.Json(new { series, snapshotsFrom = first, snapshots = all.Skip(first).Select(s => new { s.Sequence, s.Step, s.Epoch }) }, s_json);
         }));
         api.MapGet("/layers", (long runId, RunRepository store) => Answer(() =>
         {
@@ -74,6 +102,8 @@ public static class DataEndpoints
         {
             var trust = store.Trust(runId);
             var loss = store.Metric(runId, "train.loss");
+            var train = store.Metric(runId, "train.accuracy");
+            var validation = store.Metric(runId, "val.accuracy");
             object Lines(IReadOnlyList<TrustLine> lines) => lines.Select(l => new { l.Name, Values = l.Values.Select(Finite) });
             return Results.Json(new
             {
@@ -83,6 +113,8 @@ public static class DataEndpoints
                 faithfulness = Lines(trust.Faithfulness),
                 marked = trust.MarkedSteps,
                 loss = new { loss.Steps, Values = loss.Values.Select(v => Finite(v)) },
+                // Training against validation accuracy: where a shortcut in the training images shows as a gap.
+                accuracy = new[] { train, validation }.Where(m => m.Count > 0).Select(m => new { m.Name, m.Steps, Values = m.Values.Select(v => Finite(v)) }),
             }, s_json);
         }));
         api.MapGet("/filters", (long runId, RunRepository store) => Answer(() =>
@@ -109,6 +141,20 @@ public static class DataEndpoints
             var rows = store.ClassAccuracies(runId);
             return Results.Json(new { epochs = rows.Select(r => r.Epoch), accuracies = rows.Select(r => r.Accuracies.Select(a => Finite(a))) }, s_json);
         }));
+    }
+
+    private static bool TryParseHave(string? have, out Dictionary<string, int> counts)
+    {
+        counts = [];
+        if (string.IsNullOrEmpty(have)) return true;
+        foreach (var pair in have.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var colon = pair.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(pair.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                return false;
+            counts[pair[..colon]] = n;
+        }
+        return true;
     }
 
     private static bool AcceptsGzip(HttpRequest request) =>

@@ -50,6 +50,13 @@ public sealed class Browser : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = System.IO.Path.Combine(Artifacts, name + ".png"), FullPage = false });
     }
 
+    /// <summary>A PNG of one element (all of it, scrolled into view), for parts that reach below the 800-pixel window.</summary>
+    public static async Task ScreenshotAsync(ILocator element, string name)
+    {
+        Directory.CreateDirectory(Artifacts);
+        await element.ScreenshotAsync(new LocatorScreenshotOptions { Path = System.IO.Path.Combine(Artifacts, name + ".png") });
+    }
+
     public async Task DisposeAsync()
     {
         if (Chromium is not null) await Chromium.DisposeAsync();

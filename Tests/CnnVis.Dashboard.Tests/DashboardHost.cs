@@ -15,6 +15,9 @@ internal sealed class DashboardHost : IAsyncDisposable
 
     public string Address { get; }
 
+    /// <summary>The app's services, for tests that set up what a page meets (a full computation queue).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<DashboardHost> StartAsync(string storePath, params string[] extra)
     {
         var app = DashboardApp.Build(["--urls", "http://127.0.0.1:0", "--poll-ms", "200", .. extra], storePath);

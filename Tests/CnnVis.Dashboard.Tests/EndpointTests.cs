@@ -89,6 +89,61 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACellComesWithEveryMethodsMapAndItsChannelWeights()
+    {
+        using var json = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/cell?snapshot=3&probe=2"));
+        var root = json.RootElement;
+        Assert.Equal((3, 36L, 2), (root.GetProperty("snapshot").GetInt32(), root.GetProperty("step").GetInt64(), root.GetProperty("epoch").GetInt32()));
+        var maps = root.GetProperty("maps").EnumerateArray().ToList();
+        Assert.Equal(["gradcam|true", "guided-backprop|true"], maps.Select(m => $"{m.GetProperty("method").GetString()}|{m.GetProperty("target").GetString()}").Order());
+        using var reader = RunReader.Open(_store.Path);
+        var stored = reader.Map(_store.RunId, 3, 2, "gradcam", "true")!;
+        var gradcam = maps.Single(m => m.GetProperty("method").GetString() == "gradcam");
+        Assert.Equal((SampleStore.Side, SampleStore.Side), (gradcam.GetProperty("height").GetInt32(), gradcam.GetProperty("width").GetInt32()));
+        // The same 8-bit codes as the timeline: the stored 16-bit code divided by 257, rounded, at 257 times the step.
+        Assert.Equal(stored.Codes.Select(c => (byte)((c + 128) / 257)).ToArray(), Convert.FromBase64String(gradcam.GetProperty("codes").GetString()!));
+        Assert.Equal(stored.Offset, gradcam.GetProperty("offset").GetDouble(), 1e-6);
+        Assert.Equal(stored.Scale * 257, gradcam.GetProperty("scale").GetDouble(), 1e-6);
+        var weights = Assert.Single(root.GetProperty("channelWeights").EnumerateArray());
+        Assert.Equal(SampleStore.CamLayer, weights.GetProperty("layer").GetString());
+        Assert.Equal("true", weights.GetProperty("target").GetString());
+        Assert.Equal(SampleStore.ChannelWeightsOf(2, 3), weights.GetProperty("weights").EnumerateArray().Select(w => w.GetSingle()).ToArray());
+    }
+
+    [Theory]
+    [InlineData("snapshot=9&probe=2", "has no snapshot 9 with probe 2")]
+    [InlineData("snapshot=1&probe=77", "has no snapshot 1 with probe 77")]
+    public async Task AnUnknownCellIsNamed(string query, string message)
+    {
+        using var response = await _http.GetAsync($"{_host.Address}/api/runs/{_store.RunId}/cell?{query}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains($"run {_store.RunId} {message}", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task MetricsAskedWithWhatThePageHasComeFromThere()
+    {
+        // The sample run: train.loss and lr at steps 1..40 (2 epochs), val.loss and val.accuracy at 20 and 40, 5 snapshots.
+        using var json = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/metrics?have=train.loss:30,val.loss:1,lr:99&snapshots=3"));
+        var series = json.RootElement.GetProperty("series").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        var loss = series["train.loss"];
+        Assert.Equal(30, loss.GetProperty("from").GetInt32());
+        Assert.Equal(Enumerable.Range(31, 10).Select(i => (long)i), loss.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal([40L], series["val.loss"].GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()));
+        // More than the store has (another run, a replaced store): everything again, from 0.
+        Assert.Equal(0, series["lr"].GetProperty("from").GetInt32());
+        Assert.Equal(40, series["lr"].GetProperty("steps").GetArrayLength());
+        // Not named: all of it.
+        Assert.Equal(2, series["val.accuracy"].GetProperty("steps").GetArrayLength());
+        Assert.Equal(3, json.RootElement.GetProperty("snapshotsFrom").GetInt32());
+        Assert.Equal([3, 4], json.RootElement.GetProperty("snapshots").EnumerateArray().Select(s => s.GetProperty("sequence").GetInt32()));
+
+        using var bad = await _http.GetAsync($"{_host.Address}/api/runs/{_store.RunId}/metrics?have=train.loss:-1");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("have: 'train.loss:-1' is not a list of name:count pairs", await bad.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task CubeBytesHoldEveryImageAtEveryEpoch()
     {
         var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/cube");
@@ -96,7 +151,10 @@ public sealed class EndpointTests : IAsyncLifetime
         Assert.Equal([2, 9, 3], Ints(bytes, 4, 3));
         Assert.Equal([1, 2], Ints(bytes, 16, 2));
         Assert.Equal(Enumerable.Range(0, 9).Select(i => i % 3).ToArray(), Ints(bytes, 24, 9));
-        Assert.Equal(24 + 8 * 9 + 4 * 18 + 18, bytes.Length);
+        // Then each epoch's step, after padding to 4 bytes: epochs end at steps 20 and 40.
+        var stepsAt = (24 + 8 * 9 + 4 * 18 + 18 + 3) / 4 * 4;
+        Assert.Equal([20, 40], Ints(bytes, stepsAt, 2));
+        Assert.Equal(stepsAt + 8, bytes.Length);
     }
 
     [Fact]

@@ -44,4 +44,53 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
         await page.Context.CloseAsync();
         await layersPage.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task TheOverviewFetchesOnlyTheNewPointsWhenMoreArrive()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        var answers = new List<(string Url, string Body)>();
+        page.Response += async (_, response) =>
+        {
+            if (!response.Url.Contains("/metrics", StringComparison.Ordinal)) return;
+            var body = await response.TextAsync();
+            lock (answers) answers.Add((response.Url, body));
+        };
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}");
+        var charts = page.Locator(".charts[data-charts]");
+        // One epoch of the sample: 20 steps of train.loss and lr, val.loss and val.accuracy once.
+        await Assertions.Expect(charts).ToHaveAttributeAsync("data-points", "42");
+
+        using (var writer = RunWriter.Open(_store.Path))
+        {
+            writer.AddMetrics(_store.RunId, Enumerable.Range(21, 5).Select(step => new MetricPoint("train.loss", step, 2, 0.3)).ToList());
+            _store.AddSnapshot(writer, 3);
+        }
+        await Assertions.Expect(charts).ToHaveAttributeAsync("data-points", "47", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
+        // Every update asked with what the page had (have=…) and got only what was new: the five points, the snapshot.
+        List<(string Url, string Body)> updates = [];
+        for (var wait = 0; wait < 50; wait++)
+        {
+            lock (answers) updates = answers.Where(a => a.Url.Contains("have=", StringComparison.Ordinal)).ToList();
+            if (updates.Any(u => u.Body.Contains("\"sequence\":3", StringComparison.Ordinal))) break;
+            await Task.Delay(200);
+        }
+        lock (answers) Assert.Single(answers, a => !a.Url.Contains("have=", StringComparison.Ordinal));
+        Assert.NotEmpty(updates);
+        var newLoss = new List<long>();
+        var newSnapshots = new List<int>();
+        foreach (var (url, body) in updates)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            var loss = json.RootElement.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "train.loss");
+            Assert.Contains($"train.loss%3A{loss.GetProperty("from").GetInt32()}", url.Replace(":", "%3A", StringComparison.Ordinal));
+            newLoss.AddRange(loss.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()));
+            Assert.Equal(0, json.RootElement.GetProperty("series").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "lr").GetProperty("steps").GetArrayLength());
+            newSnapshots.AddRange(json.RootElement.GetProperty("snapshots").EnumerateArray().Select(e => e.GetProperty("sequence").GetInt32()));
+        }
+        Assert.Equal([21L, 22, 23, 24, 25], newLoss);
+        Assert.Equal([3], newSnapshots);
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
 }

@@ -28,11 +28,14 @@ internal sealed class SampleStore : IDisposable
         RunId = AddRun("shapes-fashionnet");
     }
 
-    /// <summary>Writes another finished run like the first; returns its id.</summary>
-    public long AddRun(string name)
+    /// <summary>
+    /// Writes another finished run like the first, on <paramref name="dataset"/>, with a training accuracy per epoch
+    /// when <paramref name="trainAccuracy"/> is given; returns its id.
+    /// </summary>
+    public long AddRun(string name, string dataset = "synthetic-shapes", double? trainAccuracy = null)
     {
         using var writer = RunWriter.Open(Path);
-        var runId = writer.CreateRun(new RunDescription(name, "synthetic-shapes", "fashionnet", """{"Epochs":3}""", ClassNames, _epochs));
+        var runId = writer.CreateRun(new RunDescription(name, dataset, "fashionnet", """{"Epochs":3}""", ClassNames, _epochs));
         writer.AddProbes(runId, Enumerable.Range(0, Probes).Select(Probe).ToList());
         for (var s = 0; s < _snapshots; s++) AddSnapshot(writer, s, runId);
         var points = new List<MetricPoint>();
@@ -41,6 +44,8 @@ internal sealed class SampleStore : IDisposable
             points.Add(new MetricPoint("train.loss", step, (step - 1) / StepsPerEpoch + 1, 1.1 * Math.Exp(-step / 25.0) + 0.05 * Math.Sin(step)));
             points.Add(new MetricPoint("lr", step, (step - 1) / StepsPerEpoch + 1, 0.01 * (1 - step / 100.0)));
         }
+        if (trainAccuracy is { } accuracy)
+            points.AddRange(Enumerable.Range(1, _epochs).Select(e => new MetricPoint("train.accuracy", (long)e * StepsPerEpoch, e, accuracy)));
         writer.AddMetrics(runId, points);
         for (var e = 1; e <= _epochs; e++) writer.WriteEpoch(runId, Epoch(e));
         writer.EndRun(runId, RunStatus.Finished, null);
@@ -57,6 +62,14 @@ internal sealed class SampleStore : IDisposable
 
     public static int LabelOf(int probe) => probe % ClassNames.Length;
 
+    /// <summary>The layer whose channel weights Grad-CAM stored, and how many channels it has.</summary>
+    public const string CamLayer = "features.3";
+    public const int CamChannels = 8;
+
+    /// <summary>Grad-CAM's channel weights for the probe at the snapshot: a ramp through zero, shifted per probe and snapshot.</summary>
+    public static float[] ChannelWeightsOf(int probe, int sequence) =>
+        Enumerable.Range(0, CamChannels).Select(k => 0.1f * (k - 3) + 0.05f * probe - 0.02f * sequence).ToArray();
+
     /// <summary>A snapshot like the monitor's: step grows with the sequence number.</summary>
     public void AddSnapshot(RunWriter writer, int sequence, long? runId = null)
     {
@@ -69,8 +82,10 @@ internal sealed class SampleStore : IDisposable
                 new MapRecord(p, "guided-backprop", "true", LabelOf(p), 3, Side, Side, Enumerable.Range(0, 3).SelectMany(_ => Blob(p, sequence)).Select(v => v - 0.3f).ToArray()),
             }).ToList(),
             Probabilities = Enumerable.Range(0, Probes).Select(p => new ProbeProbabilities(p, Probabilities(p, sequence))).ToList(),
+            ChannelWeights = Enumerable.Range(0, Probes).Select(p => new ChannelWeights(p, "true", CamLayer, ChannelWeightsOf(p, sequence))).ToList(),
             Filters = new FilterImage("features.0", FilterCount, 1, 5, 5, Enumerable.Range(0, FilterCount * 25).Select(i => (float)Math.Sin(i * 0.7 + sequence * 0.3) * (1 + sequence * 0.2f)).ToArray()),
-            Trust = [new TrustScore("gradcam", "true", "deletion-auc", 0.5 - 0.05 * sequence), new TrustScore("gradcam", "true", "pointing-game", 0.2 + 0.15 * sequence)],
+            Trust = [new TrustScore("gradcam", "true", "deletion-auc", 0.5 - 0.05 * sequence), new TrustScore("gradcam", "true", "pointing-game", 0.2 + 0.15 * sequence),
+                new TrustScore("gradcam", "true", "energy-in-mask", EnergyInMask(sequence))],
             Layers = Layers.Select((layer, k) => new LayerStatistics(layer, 1 + k, sequence == 0 ? null : 0.1 / (k + 1) / (sequence + 1), 0.5 / (k + 1), -1, 1, [1, 4, 6, 4, 1])).ToList(),
         });
     }
@@ -91,6 +106,9 @@ internal sealed class SampleStore : IDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
+
+    /// <summary>The share of Grad-CAM's energy on the object at a snapshot: 0.6 at first, falling by 0.1 a snapshot.</summary>
+    public static double EnergyInMask(int sequence) => 0.6 - 0.1 * sequence;
 
     /// <summary>Spearman correlation with the previous snapshot's map: none at the first, low at the second, then high.</summary>
     public static double? Drift(int sequence) => sequence == 0 ? null : sequence == 1 ? 0.3 : 0.9;

@@ -102,7 +102,8 @@ public sealed class ServedTrainingTests(Browser browser) : IDisposable
         await Browser.ScreenshotAsync(page, "real-filters");
 
         await page.GotoAsync($"{address}/runs/1/trust");
-        await Assertions.Expect(page.Locator("#trust[data-charts]")).ToHaveAttributeAsync("data-charts", "3");
+        // Loss, training vs validation accuracy, drift and faithfulness.
+        await Assertions.Expect(page.Locator("#trust[data-charts]")).ToHaveAttributeAsync("data-charts", "4");
         await Browser.ScreenshotAsync(page, "real-trust");
         Assert.Empty(errors);
         await page.Context.CloseAsync();

@@ -22,6 +22,19 @@ public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashb
     }
 
     [Fact]
+    public async Task WithoutWorkersTheGridIsPreparedOnThePagesThread()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.AddInitScriptAsync("delete window.Worker;");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        var canvas = page.Locator("canvas#timeline[data-drawn='true']");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-cells", "30");
+        Assert.Equal("true", await canvas.GetAttributeAsync("data-prepared-early"));
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task FiltersShowOnlyTheProbesAsked()
     {
         var (page, errors, canvas) = await OpenTimelineAsync();
@@ -84,6 +97,143 @@ public sealed class TimelineControlsTests(Browser browser, SampleDashboard dashb
         var box = (await strip.BoundingBoxAsync())!;
         await strip.ClickAsync(new LocatorClickOptions { Position = new Position { X = box.Width - 2, Y = box.Height / 2 } });
         await Assertions.Expect(page.Locator("canvas#timeline")).ToHaveAttributeAsync("data-column", "4");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task HoveringAGridColumnMovesTheChartCursorAndHoveringAChartLightsTheColumn()
+    {
+        var (page, errors, canvas) = await OpenTimelineAsync();
+        var strip = page.Locator("#timeline-strip .uplot");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-hover-column", "-1");
+        var geometry = (await canvas.GetAttributeAsync("data-geometry"))!.Split(',').Select(x => float.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var (left, top, size, pitch) = (geometry[0], geometry[1], geometry[2], geometry[3]);
+
+        // The pointer over the fourth column (step 36) of the grid: the loss strip's cursor goes there.
+        await canvas.HoverAsync(new LocatorHoverOptions { Position = new Position { X = left + 3 * pitch + size / 2, Y = top + size / 2 } });
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-hover-column", "3");
+        await Assertions.Expect(strip).ToHaveAttributeAsync("data-hover-step", "36");
+        var cursor = page.Locator("#timeline-strip .u-cursor-x");
+        var over = (await page.Locator("#timeline-strip .u-over").BoundingBoxAsync())!;
+        var at = (await cursor.BoundingBoxAsync())!;
+        // At step 36 of the strip's axis, which spans the loss's steps 1..60.
+        var expected = over.Width * (36 - 1) / (60 - 1);
+        Assert.InRange(at.X - over.X, expected - 3, expected + 3);
+        // Hovering is not choosing: the selected column stays where it was.
+        Assert.NotEqual("3", await canvas.GetAttributeAsync("data-column"));
+
+        // The pointer near the start of the strip: the first column lights up in the grid.
+        await page.Locator("#timeline-strip .u-over").HoverAsync(new LocatorHoverOptions { Position = new Position { X = 2, Y = over.Height / 2 } });
+        await Assertions.Expect(strip).ToHaveAttributeAsync("data-hover-step", "0");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-hover-column", "0");
+        await Browser.ScreenshotAsync(page, "timeline-hover");
+
+        // Off both: nothing is hovered any more.
+        await page.Mouse.MoveAsync(5, 5);
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-hover-column", "-1");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheTrustChartsShareTheSelectedTime()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/trust");
+        await Assertions.Expect(page.Locator("#trust[data-charts]")).ToHaveAttributeAsync("data-charts", "4");
+        // A click at the right end of the loss chart selects the last snapshot (step 48) in all four.
+        var over = page.Locator("#trust .u-over").First;
+        var box = (await over.BoundingBoxAsync())!;
+        await over.ClickAsync(new LocatorClickOptions { Position = new Position { X = box.Width - 2, Y = box.Height / 2 } });
+        await Assertions.Expect(page.Locator("#trust .uplot[data-selected-step='48']")).ToHaveCountAsync(4);
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        await Assertions.Expect(page.Locator("canvas#timeline[data-drawn='true']")).ToHaveAttributeAsync("data-column", "4");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheArrowKeysStepThroughTheSnapshotsOnTheChartPagesToo()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}");
+        await Assertions.Expect(page.Locator(".charts[data-charts]")).ToHaveAttributeAsync("data-charts", "3");
+        var selected = page.Locator(".charts .uplot").First;
+        // Nothing chosen yet: → starts at the first snapshot, then steps one snapshot at a time; ← steps back.
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(selected).ToHaveAttributeAsync("data-selected-step", "0");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(page.Locator(".charts .uplot[data-selected-step='24']")).ToHaveCountAsync(3);
+        await page.Keyboard.PressAsync("ArrowLeft");
+        await Assertions.Expect(selected).ToHaveAttributeAsync("data-selected-step", "12");
+
+        // On the trust view as well; the timeline opens at the snapshot chosen there, and there ← → move the grid once per press.
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/trust");
+        await Assertions.Expect(page.Locator("#trust[data-charts]")).ToHaveAttributeAsync("data-charts", "4");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(page.Locator("#trust .uplot[data-selected-step='24']")).ToHaveCountAsync(4);
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        var canvas = page.Locator("canvas#timeline[data-drawn='true']");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-column", "2");
+        await Assertions.Expect(page.Locator("#timeline-strip .uplot")).ToHaveAttributeAsync("data-selected-step", "24");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-column", "3");
+        await Assertions.Expect(page.Locator("#timeline-strip .uplot")).ToHaveAttributeAsync("data-selected-step", "36");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheLayerViewFramesTheChosenSnapshotAndAClickChoosesOne()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/layers");
+        var layers = page.Locator("canvas#layers");
+        var histograms = page.Locator("canvas#histograms");
+        await Assertions.Expect(layers).ToHaveAttributeAsync("data-selected-column", "-1");
+        // The heat strip's columns start right of the 210-pixel labels; a click in the fourth (step 36) chooses it in both views.
+        var width = (await layers.BoundingBoxAsync())!.Width;
+        var column = Math.Max(6, Math.Min(48, Math.Floor((width - 210 - 90) / 5)));
+        await layers.ClickAsync(new LocatorClickOptions { Position = new Position { X = (float)(210 + 3.5 * column), Y = 40 } });
+        await Assertions.Expect(layers).ToHaveAttributeAsync("data-selected-column", "3");
+        await Assertions.Expect(histograms).ToHaveAttributeAsync("data-selected-column", "3");
+        await Browser.ScreenshotAsync(page, "layers-selected");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        await Assertions.Expect(page.Locator("canvas#timeline[data-drawn='true']")).ToHaveAttributeAsync("data-column", "3");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheFilterViewFramesTheChosenSnapshotAndAClickChoosesOne()
+    {
+        var (page, errors, _) = await OpenTimelineAsync();
+        await page.EvaluateAsync("() => { const s = document.querySelector('#scrub'); s.value = '2'; s.dispatchEvent(new Event('input')); }");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/filters");
+        var filters = page.Locator("canvas#filters");
+        await Assertions.Expect(filters).ToHaveAttributeAsync("data-selected-column", "2");
+        // Columns start right of the 70-pixel labels, one tile and a 2-pixel gap each; the canvas ends 8 pixels after the last.
+        var pitch = ((await filters.BoundingBoxAsync())!.Width - 78) / 5;
+        await filters.ClickAsync(new LocatorClickOptions { Position = new Position { X = 70 + 4.5f * pitch, Y = 40 } });
+        await Assertions.Expect(filters).ToHaveAttributeAsync("data-selected-column", "4");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/timeline");
+        await Assertions.Expect(page.Locator("canvas#timeline[data-drawn='true']")).ToHaveAttributeAsync("data-column", "4");
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheCubeOutlinesTheEpochOfTheChosenSnapshot()
+    {
+        var (page, errors, _) = await OpenTimelineAsync();
+        // Step 36 is nearest to the second epoch's end (step 40; epochs end at 20, 40, 60).
+        await page.EvaluateAsync("() => { const s = document.querySelector('#scrub'); s.value = '3'; s.dispatchEvent(new Event('input')); }");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/cube");
+        var cube = page.Locator("canvas#cube");
+        await Assertions.Expect(cube).ToHaveAttributeAsync("data-selected-epoch", "2");
+        await Browser.ScreenshotAsync(page, "cube-selected");
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }

@@ -55,6 +55,8 @@ public sealed class ViewTests(Browser browser, SampleDashboard dashboard) : ICla
         await Assertions.Expect(canvas).ToHaveAttributeAsync("data-cells", (6 * 5).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("6", await canvas.GetAttributeAsync("data-probes"));
         Assert.Equal("5", await canvas.GetAttributeAsync("data-snapshots"));
+        // The page fetched the data and rendered the grid while its circuit was starting; the view only put it on screen.
+        Assert.Equal("true", await canvas.GetAttributeAsync("data-prepared-early"));
 
         // Another method is another request, drawn over the same grid.
         await page.SelectOptionAsync("#kind", "guided-backprop|true");
@@ -68,7 +70,15 @@ public sealed class ViewTests(Browser browser, SampleDashboard dashboard) : ICla
         var large = page.Locator("#timeline-large .large-title");
         await Assertions.Expect(large).ToContainTextAsync("probe 0 · circle · snapshot 2");
         await Assertions.Expect(large).ToContainTextAsync("predicted circle (right)");
+        // Beside it, the other method at that snapshot and the Grad-CAM channel weights behind the map.
+        await Assertions.Expect(page.Locator("#timeline-large .large-others figcaption")).ToHaveTextAsync(["guided-backprop · true"]);
+        var weights = page.Locator("#timeline-large canvas.weights");
+        await Assertions.Expect(weights).ToHaveAttributeAsync("data-channels", SampleStore.CamChannels.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(weights).ToHaveAttributeAsync("data-layer", SampleStore.CamLayer);
+        // Probe 0 at snapshot 2: the weights 0.1 (k − 3) − 0.04, so channels 7, 6 and 5 are the strongest.
+        await Assertions.Expect(page.Locator("#timeline-large .large-note")).ToContainTextAsync("strongest: #7 (0.36), #6 (0.26), #5 (0.16)");
         await Browser.ScreenshotAsync(page, "timeline");
+        await Browser.ScreenshotAsync(page.Locator("#timeline-large"), "timeline-large");
         await page.Keyboard.PressAsync("ArrowLeft");
         await Assertions.Expect(large).ToContainTextAsync("snapshot 1");
         await Assertions.Expect(large).ToContainTextAsync("predicted square (wrong)");
@@ -129,8 +139,10 @@ public sealed class ViewTests(Browser browser, SampleDashboard dashboard) : ICla
         var (page, errors) = await browser.OpenAsync();
         await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/trust");
         var charts = page.Locator("#trust[data-charts]");
-        await Assertions.Expect(charts).ToHaveAttributeAsync("data-charts", "3");
-        await Assertions.Expect(page.Locator("#trust .u-title")).ToHaveTextAsync(["Training loss", "Explanation drift (1 − Spearman vs previous snapshot)", "Faithfulness"]);
+        await Assertions.Expect(charts).ToHaveAttributeAsync("data-charts", "4");
+        await Assertions.Expect(page.Locator("#trust .u-title")).ToHaveTextAsync(["Training loss", "Accuracy: training vs validation", "Explanation drift (1 − Spearman vs previous snapshot)", "Faithfulness"]);
+        // No planted shortcut in this run's data: nothing to read about one.
+        await Assertions.Expect(page.Locator("#shortcut")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("#trust .u-legend")).ToContainTextAsync(["train.loss", "gradcam · true", "gradcam · true · deletion-auc"]);
         await Browser.ScreenshotAsync(page, "trust");
         Assert.Empty(errors);

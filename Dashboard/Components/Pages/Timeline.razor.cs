@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CnnVis.Dashboard.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
@@ -12,6 +13,7 @@ namespace CnnVis.Dashboard.Components.Pages;
 /// </summary>
 public partial class Timeline : RunPageBase
 {
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
     private ElementReference _canvas;
     private ElementReference _large;
     private ElementReference _play;
@@ -71,12 +73,23 @@ public partial class Timeline : RunPageBase
         if (_charts is not null) await _charts.InvokeVoidAsync("showStrip", _strip, $"/api/runs/{RunId}/metrics");
     }
 
+    // The chosen method's data: also on the server-rendered canvas, so wwwroot/js/prefetch.js can fetch it and render
+    // the grid before the circuit is up (with the style the view will start with).
+    private string TimelineUrl
+    {
+        get
+        {
+            var parts = Kind.Split('|', 2);
+            return parts.Length < 2 ? "" : $"/api/runs/{RunId}/timeline?method={Uri.EscapeDataString(parts[0])}&target={Uri.EscapeDataString(parts[1])}";
+        }
+    }
+
+    private string StyleJson => JsonSerializer.Serialize(Style(), s_json);
+
     private async Task ReloadAsync()
     {
         if (_view is null) return;
-        var parts = Kind.Split('|', 2);
-        var url = $"/api/runs/{RunId}/timeline?method={Uri.EscapeDataString(parts[0])}&target={Uri.EscapeDataString(parts[1])}";
-        await _view.InvokeVoidAsync("load", url);
+        await _view.InvokeVoidAsync("load", TimelineUrl);
     }
 
     private async Task RestyleAsync()

@@ -1,4 +1,5 @@
 using CnnVis.Dashboard.Components.Shared;
+using CnnVis.Dashboard.Data;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 
@@ -9,6 +10,17 @@ public partial class Trust : RunPageBase
 {
     private ElementReference _charts;
     private IJSObjectReference? _module;
+
+    /// <summary>For a run trained with the synthetic dataset's spurious marker: whether the shortcut shows, in words.</summary>
+    private ShortcutReading? Shortcut { get; set; }
+
+    protected override void Load()
+    {
+        if (Run is null) return;
+        Shortcut = ShortcutCheck.MarkerOf(Run.Dataset) is null
+            ? null
+            : ShortcutCheck.Read(Run, Store.Metric(RunId, "train.accuracy"), Store.Metric(RunId, "val.accuracy"), Store.Trust(RunId));
+    }
 
     protected override async Task OnFirstRenderAsync()
     {

@@ -1,11 +1,38 @@
 // The run's curves on one step axis (uPlot, installed from npm): loss, accuracy and learning rate, with the
 // snapshots marked, cursors synchronised across the charts. Clicking a chart selects the nearest snapshot for every
-// view of the run (time.js); the selected snapshot is drawn as a dark line in each chart.
+// view of the run (time.js); the selected snapshot is drawn as a dark line in each chart. Hovering a chart tells the
+// run's other views which snapshot is under the pointer, and a snapshot hovered elsewhere (a column of the timeline
+// grid) moves the charts' cursor to it.
 import { fetchOk, classColor } from "./colors.js";
-import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
+import { hoverStep, keysClaimed, nearest, onHover, onSelect, selectedStep, selectStep } from "./time.js";
 
 const lineColors = { "train.loss": "#4e79a7", "val.loss": "#f28e2b", "train.accuracy": "#4e79a7", "val.accuracy": "#f28e2b", lr: "#7a5195" };
 const charts = new WeakMap();
+// Per metrics URL: the series and snapshots fetched so far, so a live update asks only for what follows.
+const metrics = new Map();
+
+// The run's metrics and snapshots, all of them, fetched incrementally: the server sends each series from the count
+// this page already has (and everything again when it no longer fits, e.g. another run under the same URL).
+async function fetchMetrics(url) {
+    const known = metrics.get(url);
+    const have = known ? known.series.map(s => `${encodeURIComponent(s.name)}:${s.steps.length}`).join(",") : "";
+    const query = known ? `${url.includes("?") ? "&" : "?"}have=${have}&snapshots=${known.snapshots.length}` : "";
+    const data = await fetchOk(url + query, "json");
+    if (!known) {
+        metrics.set(url, data);
+        return data;
+    }
+    const byName = new Map(known.series.map(s => [s.name, s]));
+    const series = data.series.map(part => {
+        const old = byName.get(part.name);
+        if (!old || part.from !== old.steps.length) return part;
+        return { name: part.name, from: 0, steps: [...old.steps, ...part.steps], epochs: [...old.epochs, ...part.epochs], values: [...old.values, ...part.values] };
+    });
+    const snapshots = data.snapshotsFrom === known.snapshots.length ? [...known.snapshots, ...data.snapshots] : data.snapshots;
+    const merged = { series, snapshots };
+    metrics.set(url, merged);
+    return merged;
+}
 
 function group(name) {
     if (name.includes("loss")) return "Loss";
@@ -25,6 +52,22 @@ function align(series) {
     });
     return [steps, ...columns];
 }
+
+// ← → step the run's selected snapshot on pages whose charts are the only views of time (the overview, trust):
+// the snapshots of the run whose charts were drawn last. The timeline grid does its own stepping (claimKeys).
+const stepping = { run: null, holder: null };
+document.addEventListener("keydown", e => {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+    if (keysClaimed() || e.defaultPrevented || ["INPUT", "SELECT", "TEXTAREA"].includes(e.target?.tagName)) return;
+    const { run, holder } = stepping;
+    if (!run || !holder?.root?.isConnected || holder.steps.length === 0) return;
+    e.preventDefault();
+    const current = selectedStep(run);
+    const last = holder.steps.length - 1;
+    const at = current === null ? -1 : nearest(holder.steps, current);
+    const next = at < 0 ? (e.key === "ArrowRight" ? 0 : last) : Math.max(0, Math.min(last, at + (e.key === "ArrowRight" ? 1 : -1)));
+    selectStep(run, holder.steps[next]);
+});
 
 // holder.steps: the snapshots' steps, replaced in place when new snapshots arrive.
 function snapshotLines(holder) {
@@ -49,9 +92,11 @@ function snapshotLines(holder) {
     };
 }
 
-// The run's selected snapshot as a dark line; a click on the plot selects the snapshot nearest to it.
-function selectedTime(run, holder) {
+// The run's selected snapshot as a dark line; a click on the plot selects the snapshot nearest to it. source: the
+// charts' cursor-sync group (uPlot already moves the cursors within it).
+function selectedTime(run, holder, source) {
     let stop = null;
+    let hovering = false;
     return {
         hooks: {
             draw: [u => {
@@ -70,13 +115,38 @@ function selectedTime(run, holder) {
                 g.stroke();
                 g.restore();
             }],
+            // The pointer over this chart: the snapshot nearest to it is the run's hovered time (null once it left).
+            setCursor: [u => {
+                const inside = u.cursor.left != null && u.cursor.left >= 0;
+                const i = inside ? nearest(holder.steps, u.posToVal(u.cursor.left, "x")) : -1;
+                if (i >= 0) {
+                    hovering = true;
+                    u.root.dataset.hoverStep = holder.steps[i];
+                    hoverStep(run, holder.steps[i], source);
+                } else if (hovering) {
+                    hovering = false;
+                    u.root.dataset.hoverStep = "";
+                    hoverStep(run, null, source);
+                }
+            }],
             ready: [u => {
+                holder.root = u.root;
+                Object.assign(stepping, { run, holder });
                 u.over.addEventListener("click", () => {
                     if (u.cursor.left == null || u.cursor.left < 0) return;
                     const i = nearest(holder.steps, u.posToVal(u.cursor.left, "x"));
                     if (i >= 0) selectStep(run, holder.steps[i]);
                 });
-                stop = onSelect(run, () => u.redraw(false));
+                const stopSelect = onSelect(run, () => u.redraw(false));
+                // Hovered in another view: the cursor goes to that step, without firing this chart's own hover.
+                const stopHover = onHover(run, (step, from) => {
+                    if (from === source) return;
+                    hovering = false;
+                    u.root.dataset.hoverStep = step ?? "";
+                    if (step === null) u.setCursor({ left: -10, top: -10 }, false);
+                    else u.setCursor({ left: u.valToPos(step, "x"), top: Math.round(u.bbox.height / (2 * (window.devicePixelRatio || 1))) }, false);
+                });
+                stop = () => { stopSelect(); stopHover(); };
             }],
             destroy: [() => stop?.()],
         },
@@ -85,7 +155,7 @@ function selectedTime(run, holder) {
 
 // A short loss chart above the timeline, on the same step axis, sharing the selected snapshot with it.
 export async function showStrip(element, url) {
-    const data = await fetchOk(url, "json");
+    const data = await fetchMetrics(url);
     const run = element.dataset.run;
     const losses = data.series.filter(s => group(s.name) === "Loss");
     const existing = charts.get(element);
@@ -109,14 +179,14 @@ export async function showStrip(element, url) {
             { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 48, font: "10px system-ui, sans-serif", values: (u, v) => v.map(x => x.toPrecision(2)) },
         ],
         series: [{ label: "step" }, ...losses.map(s => ({ label: s.name, stroke: lineColors[s.name] ?? "#59a14f", width: 1.25, spanGaps: true, points: { show: s.name.startsWith("val") } }))],
-        plugins: [snapshotLines(holder), selectedTime(run, holder)],
+        plugins: [snapshotLines(holder), selectedTime(run, holder, `run-${run}`)],
     }, align(losses), element);
     charts.set(element, { keys: losses.map(s => s.name), plots: [plot], holder });
     element.dataset.charts = 1;
 }
 
 export async function showOverview(element, url, chartsPerRow) {
-    const data = await fetchOk(url, "json");
+    const data = await fetchMetrics(url);
     const groups = new Map();
     for (const s of data.series) {
         const g = group(s.name);
@@ -174,7 +244,7 @@ export async function showOverview(element, url, chartsPerRow) {
                     value: (u, v) => v == null ? "–" : percent ? `${(v * 100).toFixed(1)}%` : v.toPrecision(4),
                 })),
             ],
-            plugins: run ? [snapshotLines(holder), selectedTime(run, holder)] : [snapshotLines(holder)],
+            plugins: run ? [snapshotLines(holder), selectedTime(run, holder, `run-${element.dataset.run}`)] : [snapshotLines(holder)],
         }, align(series), box);
     });
     charts.set(element, { keys: order.map(g => groups.get(g).map(s => s.name).join()), plots, range, holder });
@@ -233,8 +303,15 @@ export async function showTrust(element, url) {
     const steps = [...data.loss.steps, ...data.steps];
     const range = steps.length ? [Math.min(...steps), Math.max(...steps)] : [0, 1];
     const width = Math.max(600, (element.clientWidth || 1200) - 12);
+    // The trust charts share the run's selected and hovered snapshot with its other views.
+    const run = element.dataset.run;
+    const holder = { steps: data.steps };
     const panels = [
         { title: "Training loss", x: data.loss.steps, lines: [{ name: "train.loss", values: data.loss.values, color: "#4e79a7" }] },
+        ...(data.accuracy?.length ? [(() => {
+            const [x, ...columns] = align(data.accuracy);
+            return { title: "Accuracy: training vs validation", x, percent: true, points: true, lines: data.accuracy.map((a, i) => ({ name: a.name, values: columns[i], color: lineColors[a.name] ?? "#59a14f" })) };
+        })()] : []),
         { title: "Explanation drift (1 − Spearman vs previous snapshot)", x: data.steps, lines: data.drift.map((l, i) => ({ ...l, color: methodColors[i % methodColors.length] })), points: true },
         { title: "Faithfulness", x: data.steps, lines: data.faithfulness.map((l, i) => ({ ...l, color: methodColors[i % methodColors.length] })), points: true },
     ];
@@ -256,13 +333,13 @@ export async function showTrust(element, url) {
             scales: { x: { time: false, range: () => range } },
             axes: [
                 { label: "step", stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 36 },
-                { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 56 },
+                { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 56, values: panel.percent ? (u, v) => v.map(x => `${(x * 100).toFixed(0)}%`) : undefined },
             ],
             series: [{ label: "step" }, ...panel.lines.map(l => ({
                 label: l.name, stroke: l.color, width: 1.5, spanGaps: true, points: { show: !!panel.points, size: 5 },
-                value: (u, v) => v == null ? "–" : v.toPrecision(3),
+                value: (u, v) => v == null ? "–" : panel.percent ? `${(v * 100).toFixed(1)}%` : v.toPrecision(3),
             }))],
-            plugins: [markBands(data.marked)],
+            plugins: run ? [markBands(data.marked), selectedTime(run, holder, `trust-${run}`)] : [markBands(data.marked)],
         }, [panel.x, ...panel.lines.map(l => l.values)], box));
     }
     charts.set(element, { keys: [], plots, range });

@@ -1,6 +1,8 @@
 // The validation cube: one mark per validation image, each a strip of its epochs left to right, grouped by class,
 // images whose prediction flips first. Data layout: CubeEncoder.cs.
+// The run's selected snapshot (time.js) is outlined in every mark, at the epoch nearest to its step.
 import { classColor, colormap, fetchOk, right, sizeCanvas, wrong } from "./colors.js";
+import { nearest, onSelect, selectedStep } from "./time.js";
 
 const cache = new WeakMap();
 const labelWidth = 130;
@@ -14,8 +16,10 @@ function parse(buffer) {
     const labels = new Int32Array(buffer, o, n); o += 4 * n;
     const indices = new Int32Array(buffer, o, n); o += 4 * n;
     const prob = new Float32Array(buffer, o, e * n); o += 4 * e * n;
-    const pred = new Uint8Array(buffer, o, e * n);
-    return { e, n, k, epochs, labels, indices, prob, pred };
+    const pred = new Uint8Array(buffer, o, e * n); o += e * n;
+    o = Math.ceil(o / 4) * 4;
+    const steps = o + 4 * e <= buffer.byteLength ? Array.from(new Int32Array(buffer, o, e)) : [];
+    return { e, n, k, epochs, labels, indices, prob, pred, steps };
 }
 
 function flips(d, i) {
@@ -33,6 +37,14 @@ export async function drawCube(canvas, url, style) {
     if (url) cache.set(canvas, parse(await fetchOk(url, "binary")));
     const d = cache.get(canvas);
     if (!d) return;
+    canvas._style = style;
+    if (!canvas._following && canvas.dataset.run) {
+        canvas._following = true;
+        // A canvas the page has dropped (another page now) stops listening at the next selection.
+        const stop = onSelect(canvas.dataset.run, () => canvas.isConnected ? drawCube(canvas, null, canvas._style) : stop());
+    }
+    const step = canvas.dataset.run ? selectedStep(canvas.dataset.run) : null;
+    const chosen = step === null || d.steps.length === 0 ? -1 : nearest(d.steps, step);
     const names = style.classNames ?? [];
     const classes = Math.max(d.k, ...Array.from(d.labels, l => l + 1));
     const groups = Array.from({ length: classes }, () => []);
@@ -90,6 +102,12 @@ export async function drawCube(canvas, url, style) {
                 } else ctx.fillStyle = p === c ? right : wrong;
                 ctx.fillRect(x0 + t * cellW, y0, cellW, cellH);
             }
+            if (chosen >= 0) {
+                ctx.strokeStyle = "#1d4f86";
+                ctx.lineWidth = 1.5;
+                ctx.strokeRect(x0 + chosen * cellW + 0.75, y0 - 1.25, Math.max(1, cellW - 1.5), cellH + 2.5);
+                ctx.lineWidth = 1;
+            }
             marks++;
         });
         y += band;
@@ -97,6 +115,7 @@ export async function drawCube(canvas, url, style) {
     canvas.dataset.marks = marks;
     openOnClick(canvas, { hits, d, cellW, cellH, markW, url: style.postHocUrl });
     canvas.dataset.epochs = d.e;
+    canvas.dataset.selectedEpoch = chosen >= 0 ? d.epochs[chosen] : "";
     canvas.dataset.images = d.n;
 }
 

@@ -1,9 +1,16 @@
 // The first layer's filters across snapshots: one row per filter, one column per snapshot, each filter scaled over
 // its whole history (so growth and change over time show, not just its shape).
+// The run's selected snapshot (time.js) is framed; a click on a column selects its snapshot for every view.
 import { fetchOk, sizeCanvas } from "./colors.js";
+import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
+
+const cache = new WeakMap();
 
 export async function drawFilters(canvas, url) {
-    const d = await fetchOk(url, "json");
+    if (url) cache.set(canvas, await fetchOk(url, "json"));
+    const d = cache.get(canvas);
+    if (!d) return;
+    follow(canvas);
     const s = d.snapshots.length, n = d.count, plane = d.height * d.width, size = d.channels * plane;
     const labelWidth = 70, top = 30;
     const avail = Math.max(300, (canvas.parentElement?.clientWidth ?? 1200) - labelWidth - 12);
@@ -47,4 +54,29 @@ export async function drawFilters(canvas, url) {
     canvas.dataset.filters = n;
     canvas.dataset.snapshots = s;
     canvas.dataset.tiles = drawn;
+    const step = canvas.dataset.run ? selectedStep(canvas.dataset.run) : null;
+    const selected = step === null ? -1 : nearest(d.steps, step);
+    canvas.dataset.selectedColumn = selected;
+    if (selected >= 0) {
+        g.strokeStyle = "#1d4f86";
+        g.lineWidth = 2;
+        g.strokeRect(labelWidth + selected * (tile + 2) - 1, top - 2, tile + 2, n * (tile + 2) + 2);
+        g.lineWidth = 1;
+    }
+    canvas._geometry = { left: labelWidth, pitch: tile + 2 };
+}
+
+// Once per canvas: redraw when another view selects a time, select the clicked column's snapshot.
+function follow(canvas) {
+    if (canvas._following || !canvas.dataset.run) return;
+    canvas._following = true;
+    // A canvas the page has dropped (another page now) stops listening at the next selection.
+    const stop = onSelect(canvas.dataset.run, () => canvas.isConnected ? drawFilters(canvas, null) : stop());
+    canvas.style.cursor = "pointer";
+    canvas.addEventListener("click", e => {
+        const d = cache.get(canvas);
+        if (!d || !canvas._geometry) return;
+        const c = Math.floor((e.clientX - canvas.getBoundingClientRect().left - canvas._geometry.left) / canvas._geometry.pitch);
+        if (c >= 0 && c < d.steps.length) selectStep(canvas.dataset.run, d.steps[c]);
+    });
 }

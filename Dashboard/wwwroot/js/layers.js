@@ -1,7 +1,9 @@
 // Layers × time heat strips: one row per parameter, one column per snapshot, colour on a log scale shared by all
 // rows (so a layer that learns ten times faster reads so), the latest value at the right. Below, one layer's weight
 // histograms over time: a column per snapshot, weight value upwards on one axis for every snapshot.
+// The run's selected snapshot (time.js) is framed in both; a click on a column selects it for every view of the run.
 import { colormap, fetchOk, sizeCanvas } from "./colors.js";
+import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
 
 const cache = new WeakMap();
 const labelWidth = 210;
@@ -10,6 +12,7 @@ export async function drawLayers(canvas, url, measure, histogramCanvas, layer) {
     if (url) cache.set(canvas, await fetchOk(url, "json"));
     const d = cache.get(canvas);
     if (!d) return;
+    follow(canvas, histogramCanvas, measure, layer);
     if (histogramCanvas) drawHistograms(histogramCanvas, d, layer);
     const grid = d[measure] ?? [];
     const s = d.snapshots.length;
@@ -63,6 +66,49 @@ export async function drawLayers(canvas, url, measure, histogramCanvas, layer) {
     if (values.length) g.fillText((10 ** hi).toExponential(1), labelWidth + 206, ly + 9);
     canvas.dataset.rows = d.layers.length;
     canvas.dataset.columns = s;
+    const selected = selectedColumn(canvas, d);
+    canvas.dataset.selectedColumn = selected;
+    if (selected >= 0) frame(g, labelWidth + selected * cw, top - 3, cw, d.layers.length * rh + 5);
+    canvas._geometry = { left: labelWidth, width: cw, columns: s };
+}
+
+// The column of the run's selected snapshot (-1: none chosen).
+function selectedColumn(canvas, d) {
+    const step = canvas.dataset.run ? selectedStep(canvas.dataset.run) : null;
+    return step === null ? -1 : nearest(d.steps, step);
+}
+
+function frame(g, x, y, w, h) {
+    g.strokeStyle = "#1d4f86";
+    g.lineWidth = 2;
+    g.strokeRect(x + 1, y + 1, w - 2, h - 2);
+    g.lineWidth = 1;
+}
+
+// Once per canvas: redraw when another view selects a time, select the clicked column's snapshot.
+function follow(canvas, histogramCanvas, measure, layer) {
+    canvas._style = { histogramCanvas, measure, layer };
+    if (canvas._following || !canvas.dataset.run) return;
+    canvas._following = true;
+    // A canvas the page has dropped (another page now) stops listening at the next selection.
+    const stop = onSelect(canvas.dataset.run, () => {
+        if (!canvas.isConnected) return stop();
+        const { histogramCanvas: h, measure: m, layer: l } = canvas._style;
+        drawLayers(canvas, null, m, h, l);
+    });
+    const pick = (target, left, width) => e => {
+        const d = cache.get(canvas);
+        if (!d) return;
+        const x = e.clientX - target.getBoundingClientRect().left;
+        const c = Math.floor((x - left()) / width());
+        if (c >= 0 && c < d.steps.length) selectStep(canvas.dataset.run, d.steps[c]);
+    };
+    canvas.style.cursor = "pointer";
+    canvas.addEventListener("click", pick(canvas, () => canvas._geometry.left, () => canvas._geometry.width));
+    if (histogramCanvas) {
+        histogramCanvas.style.cursor = "pointer";
+        histogramCanvas.addEventListener("click", pick(histogramCanvas, () => histogramCanvas._geometry?.left ?? 0, () => histogramCanvas._geometry?.width ?? 1));
+    }
 }
 
 // The chosen layer's histograms, one column per snapshot. Each snapshot's bins cover its own [min, max]; they are
@@ -123,4 +169,9 @@ function drawHistograms(canvas, d, layer) {
     g.fillText(present.length ? `snapshot → (${layer})` : "no histograms recorded yet", left, top + plotHeight + 28);
     canvas.dataset.layer = layer ?? "";
     canvas.dataset.columns = drawn;
+    canvas._geometry = { left, width: cw };
+    const step = canvas.dataset.run ? selectedStep(canvas.dataset.run) : null;
+    const selected = step === null ? -1 : nearest(d.steps, step);
+    canvas.dataset.selectedColumn = selected;
+    if (selected >= 0) frame(g, left + selected * cw, top - 2, cw, plotHeight + 4);
 }

@@ -3,10 +3,14 @@
 // The grid is rendered once per data, style or filter into an offscreen canvas; stepping through time (keys, the
 // slider, play, a click on a chart of the same run) only copies it and draws the selected column over it.
 // When the first complete draw is on screen the canvas gets data-drawn="true" and data-drawn-at (ms since navigation).
+// The column under the pointer is the run's hovered time (time.js): the charts' cursor follows it, and a time
+// hovered in a chart lights its column here.
 import { classColor, colormap, fetchOk, right, sizeCanvas, wrong } from "./colors.js";
-import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
+import { claimKeys, hoveredStep, hoverStep, nearest, onHover, onSelect, selectedStep, selectStep } from "./time.js";
 
 const labelWidth = 150;
+// Numbers the views on a page, so each knows its own hover events.
+let views = 0;
 const headerHeight = 36;
 
 function parse(buffer) {
@@ -63,6 +67,9 @@ class TimelineView {
         this.base = null;
         this.stats = null;
         this.timer = null;
+        this.hoverColumn = -1;
+        // A view made by prepareTimeline has no page canvas yet: it only renders the grid, at this width.
+        if (!canvas) return;
         this.onKey = e => this.key(e);
         this.onClick = e => this.click(e);
         this.onPlay = () => this.togglePlay();
@@ -71,29 +78,64 @@ class TimelineView {
         canvas.addEventListener("click", this.onClick);
         this.controls.play?.addEventListener("click", this.onPlay);
         this.controls.scrub?.addEventListener("input", this.onScrub);
-        this.stopListening = onSelect(run, step => {
+        this.source = `grid-${++views}`;
+        this.onMove = e => this.move(e);
+        this.onLeave = () => this.hover(-1, true);
+        canvas.addEventListener("mousemove", this.onMove);
+        canvas.addEventListener("mouseleave", this.onLeave);
+        const stopSelect = onSelect(run, step => {
             if (!this.data) return;
             const c = nearest(this.data.columns.map(col => col.step), step);
             if (c >= 0 && c !== this.column) this.select(c, false);
         });
+        const stopHover = onHover(run, (step, from) => {
+            if (from === this.source || !this.data) return;
+            this.hover(step === null ? -1 : nearest(this.data.columns.map(col => col.step), step), false);
+        });
+        const releaseKeys = claimKeys();
+        this.stopListening = () => { stopSelect(); stopHover(); releaseKeys(); };
     }
 
     async load(url) {
         this.url = url;
-        // Where the time to the first draw goes (read by bench/ and tools): when the page's script asked for the
-        // data, and how long fetching and parsing took.
-        const asked = performance.now();
-        const buffer = await fetchOk(url, "binary");
-        const fetched = performance.now();
-        const data = parse(buffer);
+        // Where the time to the first draw goes (read by bench/ and tools): when the data was asked for (by the page
+        // before its circuit was up, or by this view), how long fetching took, when this view asked for it, and how
+        // long rendering the grid took (data-render-ms, set by renderBase).
+        const viewAt = performance.now();
+        const early = prepared.get(url);
+        prepared.delete(url);
+        let ready = null;
+        try {
+            ready = early ? await early : null;
+        } catch {
+            // The early request failed: ask again, and let that failure, if any, be the one reported.
+        }
+        if (!ready) {
+            const asked = performance.now();
+            const buffer = await fetchOk(url, "binary");
+            ready = { asked, fetched: performance.now(), bytes: buffer.byteLength, data: parse(buffer) };
+        }
         if (url !== this.url) return;
-        Object.assign(this.canvas.dataset, { loadStartedAt: asked.toFixed(1), fetchMs: (fetched - asked).toFixed(1), bytes: buffer.byteLength });
+        const { data, asked, fetched, bytes } = ready;
+        Object.assign(this.canvas.dataset, {
+            loadStartedAt: asked.toFixed(1), fetchMs: (fetched - asked).toFixed(1), bytes, viewAt: viewAt.toFixed(1), preparedEarly: early ? "true" : "false",
+        });
         this.data = data;
-        this.thumbs = data.labels.map((_, r) => this.probeImage(r));
+        this.thumbs = ready.thumbs ?? data.labels.map((_, r) => this.probeImage(r));
         this.changed();
+        this.stats = ready.stats ?? null;
+        // The grid rendered before the circuit was up serves if it was made for the same style and width.
+        if (ready.base && ready.styleKey === styleKey(this.style) && ready.width === this.width()) {
+            this.base = ready.base;
+            this.canvas.dataset.renderMs = ready.renderMs.toFixed(1);
+        } else if (early) {
+            this.canvas.dataset.preparedEarly = "data only";
+        }
         const step = selectedStep(this.run);
         if (this.column < 0 && step !== null) this.column = nearest(data.columns.map(c => c.step), step);
         this.column = Math.min(this.column, data.columns.length - 1);
+        const hovered = hoveredStep(this.run);
+        this.hoverColumn = hovered === null ? -1 : nearest(data.columns.map(c => c.step), hovered);
         this.draw();
     }
 
@@ -120,6 +162,8 @@ class TimelineView {
         this.stopListening();
         document.removeEventListener("keydown", this.onKey);
         this.canvas.removeEventListener("click", this.onClick);
+        this.canvas.removeEventListener("mousemove", this.onMove);
+        this.canvas.removeEventListener("mouseleave", this.onLeave);
         this.controls.play?.removeEventListener("click", this.onPlay);
         this.controls.scrub?.removeEventListener("input", this.onScrub);
     }
@@ -145,35 +189,44 @@ class TimelineView {
         return out;
     }
 
-    // Per probe: whether its prediction was right and later wrong, and how much its map moved between consecutive
-    // snapshots (mean absolute change of the map scaled to its own range, summed over time).
-    probeStats() {
-        if (this.stats) return this.stats;
+    // Per probe: whether its prediction was right and later wrong, and (only when asked for: it reads every code)
+    // how much its map moved between consecutive snapshots (mean absolute change of the map scaled to its own range,
+    // summed over time).
+    probeStats(withDrift = false) {
         const d = this.data, n = d.h * d.w;
-        this.stats = d.labels.map((label, r) => {
-            let wasRight = false, flipped = false, drift = 0, previous = null;
+        this.stats ??= d.labels.map((label, r) => {
+            let wasRight = false, flipped = false;
             for (const col of d.columns) {
-                const cell = col.cells[r];
-                if (cell.pred >= 0) {
-                    if (cell.pred === label) wasRight = true;
-                    else if (wasRight) flipped = true;
-                }
-                if (!cell.present) continue;
-                if (previous && n > 0) {
-                    let sum = 0;
-                    for (let i = 0; i < n; i++) sum += Math.abs(cell.codes[i] - previous.codes[i]);
-                    drift += sum / (n * 255);
-                }
-                previous = cell;
+                const pred = col.cells[r].pred;
+                if (pred < 0) continue;
+                if (pred === label) wasRight = true;
+                else if (wasRight) flipped = true;
             }
-            return { flipped, drift };
+            return { flipped, drift: null };
         });
+        if (withDrift && this.stats.length > 0 && this.stats[0].drift === null) {
+            this.stats.forEach((stat, r) => {
+                let drift = 0, previous = null;
+                for (const col of d.columns) {
+                    const cell = col.cells[r];
+                    if (!cell.present) continue;
+                    if (previous && n > 0) {
+                        let sum = 0;
+                        const a = cell.codes, b = previous.codes;
+                        for (let i = 0; i < n; i++) sum += Math.abs(a[i] - b[i]);
+                        drift += sum / (n * 255);
+                    }
+                    previous = cell;
+                }
+                stat.drift = drift;
+            });
+        }
         return this.stats;
     }
 
     // The probes shown, in order, after the filters: a class, "prediction flipped", or the quarter with most drift.
     rows() {
-        const d = this.data, stats = this.probeStats();
+        const d = this.data, stats = this.probeStats(this.style.filter === "drift");
         let rows = d.labels.map((_, r) => r);
         const cls = this.style.classFilter ?? -1;
         if (cls >= 0) rows = rows.filter(r => d.labels[r] === cls);
@@ -199,18 +252,25 @@ class TimelineView {
     }
 
     // Per colour level k: the map's opacity over the probe, and the colour already weighted by it. Low values let
-    // the image show through, so the map reads as a highlight on the probe.
+    // the image show through, so the map reads as a highlight on the probe. Also as integers for the grid's fast path:
+    // w[k] = 256 × (1 − opacity), rgb[k] = 256 × opacity × colour.
     blend() {
         const key = `${this.style.colormap}|${this.style.opacity}`;
         if (this.blendKey === key) return this.blendTable;
         const table = colormap(this.style.colormap), alpha = this.style.opacity;
         const a = new Float32Array(256), c = new Float32Array(256 * 3);
+        const w = new Int32Array(256), r = new Int32Array(256), g = new Int32Array(256), b = new Int32Array(256);
         for (let k = 0; k < 256; k++) {
             a[k] = alpha * (0.35 + 0.65 * (k / 255));
             for (let j = 0; j < 3; j++) c[k * 3 + j] = a[k] * table[k * 3 + j];
+            const A = Math.round(a[k] * 256);
+            w[k] = 256 - A;
+            r[k] = A * table[k * 3];
+            g[k] = A * table[k * 3 + 1];
+            b[k] = A * table[k * 3 + 2];
         }
         this.blendKey = key;
-        this.blendTable = { a, c };
+        this.blendTable = { a, c, w, r, g, b };
         return this.blendTable;
     }
 
@@ -237,6 +297,28 @@ class TimelineView {
         }
     }
 
+    // The grid's version of paintCell: whole pixels (little-endian RGBA words) in integer arithmetic, with the level
+    // table left out when it is the identity (per-map normalisation, the default).
+    paintCellFast(out, stride, ox, oy, r, cell, range, level) {
+        const d = this.data, w = d.w, h = d.h;
+        const { w: keep, r: R, g: G, b: B } = this.blend();
+        const under = this.thumbs[r];
+        const [lo, hi] = range;
+        const identity = lo === cell.offset && hi === cell.offset + 255 * cell.scale;
+        if (!identity) {
+            const span = hi > lo ? hi - lo : 1;
+            for (let code = 0; code < 256; code++) level[code] = Math.round(Math.min(1, Math.max(0, (cell.offset + code * cell.scale - lo) / span)) * 255);
+        }
+        const codes = cell.codes;
+        for (let y = 0; y < h; y++) {
+            let o = (oy + y) * stride + ox, i = y * w;
+            for (let x = 0; x < w; x++, i++, o++) {
+                const k = identity ? codes[i] : level[codes[i]], m = keep[k], u = i * 3;
+                out[o] = 0xff000000 | (((m * under[u + 2] + B[k]) >> 8) << 16) | (((m * under[u + 1] + G[k]) >> 8) << 8) | ((m * under[u] + R[k]) >> 8);
+            }
+        }
+    }
+
     // A small canvas of its own holding one cell (for the enlarged view).
     cellImage(r, cell, range) {
         const d = this.data;
@@ -249,39 +331,59 @@ class TimelineView {
         return off;
     }
 
+    // Cell size and pitches. The gaps between cells are whole pixels of the map's own resolution (gx, gy), so the
+    // whole grid of cells is one image scaled by size / map side (see renderBase); the pitches may be fractional.
+    // The width the grid has on the page (the scroller's).
+    width() {
+        return this.fixedWidth ?? this.canvas.parentElement?.clientWidth ?? 1200;
+    }
+
     layout() {
         const d = this.data;
-        const avail = (this.canvas.parentElement?.clientWidth ?? 1200) - labelWidth - 8;
+        const avail = this.width() - labelWidth - 8;
         const size = Math.max(40, Math.min(76, Math.floor(avail / Math.max(1, d.columns.length)) - 4));
-        return { size, pitch: size + 4, rowPitch: size + 6 };
+        const mw = Math.max(1, d.w), mh = Math.max(1, d.h);
+        const gx = Math.max(1, Math.round((4 * mw) / size)), gy = Math.max(1, Math.round((6 * mh) / size));
+        return { size, pitch: ((mw + gx) * size) / mw, rowPitch: ((mh + gy) * size) / mh, gx, gy };
     }
 
     // The whole grid (labels, thumbnails, every cell and its marks) into an offscreen canvas.
     renderBase(rows, width, height, layout) {
+        const started = performance.now();
         const d = this.data, { size, pitch, rowPitch } = layout;
-        const ratio = window.devicePixelRatio || 1;
-        const base = document.createElement("canvas");
-        const g = sizeCanvas(base, width, height);
+        // Also runs in a worker (prepareTimeline): no document there, an OffscreenCanvas instead, the page's pixel ratio given.
+        const ratio = this.pixelRatio ?? (globalThis.devicePixelRatio || 1);
+        const base = newCanvas(Math.max(1, Math.round(width * ratio)), Math.max(1, Math.round(height * ratio)));
+        const g = base.getContext("2d");
+        g.setTransform(ratio, 0, 0, ratio, 0, 0);
         g.fillStyle = "#fafbfc";
         g.fillRect(0, 0, width, height);
         g.imageSmoothingEnabled = true;
         const range = this.ranges();
         const names = this.style.classNames ?? [];
-        const stats = this.probeStats();
-        // Every cell and thumbnail at the map's own resolution in one atlas, put once; cells are then scaled from it
-        // (thousands of putImageData calls would cost more than the drawing).
-        const mw = Math.max(1, d.w), mh = Math.max(1, d.h), across = d.columns.length + 1;
-        const atlasImage = new ImageData(across * mw, Math.max(1, rows.length) * mh);
+        const stats = this.probeStats(this.style.filter === "drift");
+        // Every cell at the map's own resolution, laid out as on screen with gaps of gx × gy map pixels, in one image
+        // put once and drawn scaled in one call: per-cell drawImage calls would cost more than the pixels. The
+        // thumbnails go into a second, narrow image.
+        const mw = Math.max(1, d.w), mh = Math.max(1, d.h), { gx, gy } = layout;
+        const cellsImage = new ImageData(Math.max(1, d.columns.length * (mw + gx) - gx), Math.max(1, rows.length * (mh + gy) - gy));
+        const words = new Uint32Array(cellsImage.data.buffer);
+        words.fill(0xfffcfbfa);
+        const thumbsImage = new ImageData(mw, Math.max(1, rows.length) * mh);
+        const level = new Uint8Array(256);
         rows.forEach((r, k) => {
-            this.paintThumb(atlasImage.data, across * mw, 0, k * mh, r);
+            this.paintThumb(thumbsImage.data, mw, 0, k * mh, r);
             d.columns.forEach((col, c) => {
-                if (col.cells[r].present) this.paintCell(atlasImage.data, across * mw, (c + 1) * mw, k * mh, r, col.cells[r], range(r, col.cells[r]));
+                if (col.cells[r].present) this.paintCellFast(words, cellsImage.width, c * (mw + gx), k * (mh + gy), r, col.cells[r], range(r, col.cells[r]), level);
             });
         });
-        const atlas = document.createElement("canvas");
-        atlas.width = atlasImage.width;
-        atlas.height = atlasImage.height;
-        atlas.getContext("2d").putImageData(atlasImage, 0, 0);
+        const image = (data) => {
+            const off = newCanvas(data.width, data.height);
+            off.getContext("2d").putImageData(data, 0, 0);
+            return off;
+        };
+        const thumbs = image(thumbsImage);
+        g.drawImage(image(cellsImage), labelWidth, headerHeight, (cellsImage.width * size) / mw, (cellsImage.height * size) / mh);
 
         g.font = "11px system-ui, sans-serif";
         g.fillStyle = "#4a5366";
@@ -297,12 +399,15 @@ class TimelineView {
         });
 
         let drawn = 0;
+        // The right/wrong frames and the empty cells' outlines, gathered and stroked by colour: changing the stroke
+        // style per cell costs more than the drawing.
+        const frames = { [right]: [], [wrong]: [] }, empty = [];
         rows.forEach((r, k) => {
             const y = headerHeight + k * rowPitch;
             const label = d.labels[r];
             g.fillStyle = classColor(label);
             g.fillRect(0, y, 5, size);
-            g.drawImage(atlas, 0, k * mh, mw, mh, 10, y, size, size);
+            g.drawImage(thumbs, 0, k * mh, mw, mh, 10, y, size, size);
             g.fillStyle = classColor(label);
             g.font = "600 12px system-ui, sans-serif";
             g.fillText(fit(g, names[label] ?? `class ${label}`, labelWidth - 20 - size), 16 + size, y + 14);
@@ -315,20 +420,22 @@ class TimelineView {
                 const cell = col.cells[r];
                 const x = labelWidth + c * pitch;
                 if (!cell.present) {
-                    g.strokeStyle = "#d5d9e2";
-                    g.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
+                    empty.push(x, y);
                     return;
                 }
-                g.drawImage(atlas, (c + 1) * mw, k * mh, mw, mh, x, y, size, size);
                 drawn++;
-                if (cell.pred >= 0) {
-                    g.strokeStyle = cell.pred === label ? right : wrong;
-                    g.lineWidth = 2.5;
-                    g.strokeRect(x + 1.25, y + 1.25, size - 2.5, size - 2.5);
-                    g.lineWidth = 1;
-                }
+                if (cell.pred >= 0) frames[cell.pred === label ? right : wrong].push(x, y);
             });
         });
+        g.strokeStyle = "#d5d9e2";
+        g.lineWidth = 1;
+        for (let i = 0; i < empty.length; i += 2) g.strokeRect(empty[i] + 0.5, empty[i + 1] + 0.5, size - 1, size - 1);
+        g.lineWidth = 2.5;
+        for (const [colour, at] of Object.entries(frames)) {
+            g.strokeStyle = colour;
+            for (let i = 0; i < at.length; i += 2) g.strokeRect(at[i] + 1.25, at[i + 1] + 1.25, size - 2.5, size - 2.5);
+        }
+        g.lineWidth = 1;
         // The true-class probabilities in a second pass, with one font and one measured width ("0.00" is as wide as
         // any): setting fonts and measuring per cell costs more than drawing the cells.
         g.font = "600 10px system-ui, sans-serif";
@@ -347,13 +454,14 @@ class TimelineView {
             g.font = "13px system-ui, sans-serif";
             g.fillText("No probe matches the filters.", 16, headerHeight + 24);
         }
+        this.renderMs = performance.now() - started;
+        if (this.canvas) this.canvas.dataset.renderMs = this.renderMs.toFixed(1);
         return { canvas: base, rows, width, height, layout, drawn, ratio };
     }
 
-    draw() {
-        const started = performance.now();
+    // The grid as it must look now, rendered again only when the data, the style, the filters or the size changed.
+    ensureBase() {
         const d = this.data;
-        if (!d) return;
         const layout = this.layout();
         const { size, pitch, rowPitch } = layout;
         const rows = this.rows();
@@ -362,8 +470,54 @@ class TimelineView {
         if (!this.base || this.base.width !== width || this.base.height !== height || this.base.layout.size !== size) {
             this.base = this.renderBase(rows, width, height, layout);
         }
-        const g = sizeCanvas(this.canvas, width, height);
+        return this.base;
+    }
+
+    draw() {
+        const started = performance.now();
+        const d = this.data;
+        if (!d) return;
+        const { rows, layout } = this.ensureBase();
+        const { size, pitch, rowPitch } = layout;
+        this.paint();
+        this.canvas.dataset.cells = this.base.drawn;
+        // Where the cells are, for tests and tools: the label column, header, cell size and pitches.
+        this.canvas.dataset.geometry = [labelWidth, headerHeight, size, pitch, rowPitch].join(",");
+        this.canvas.dataset.probes = d.probes;
+        this.canvas.dataset.rows = rows.length;
+        this.canvas.dataset.rowIds = rows.map(r => d.ids[r]).join(",");
+        this.canvas.dataset.snapshots = d.columns.length;
+        this.canvas.dataset.column = this.column;
+        this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+        this.updateControls();
+        this.drawLarge();
+        if (this.canvas.dataset.drawn !== "true") {
+            // After the browser has painted this frame: the grid is on screen, not only in the canvas's buffer.
+            requestAnimationFrame(() => {
+                this.canvas.dataset.drawnAt = performance.now().toFixed(1);
+                this.canvas.dataset.drawn = "true";
+            });
+        }
+    }
+
+    // The rendered grid onto the page's canvas, the hovered and the selected time over it.
+    paint() {
+        const { width, height, layout, rows } = this.base;
+        const { size, pitch, rowPitch } = layout;
+        const g = this.canvas.width === Math.max(1, Math.round(width * this.base.ratio)) && this.canvas.height === Math.max(1, Math.round(height * this.base.ratio))
+            ? this.canvas.getContext("2d") : sizeCanvas(this.canvas, width, height);
         g.drawImage(this.base.canvas, 0, 0, width, height);
+
+        // The hovered time: a light band over the header and a thin frame around the column.
+        if (this.hoverColumn >= 0 && this.hoverColumn !== this.column) {
+            const x = labelWidth + this.hoverColumn * pitch - 2;
+            g.fillStyle = "rgba(29, 79, 134, 0.10)";
+            g.fillRect(x, 0, pitch, headerHeight - 2);
+            g.strokeStyle = "rgba(29, 79, 134, 0.55)";
+            g.lineWidth = 1;
+            g.strokeRect(x + 0.5, 0.5, pitch - 1, height - 1);
+        }
+        this.canvas.dataset.hoverColumn = this.hoverColumn;
 
         // The selected time, over the grid: a band over the header and a frame around the column.
         if (this.column >= 0) {
@@ -385,24 +539,24 @@ class TimelineView {
                 g.lineWidth = 1;
             }
         }
-        this.canvas.dataset.cells = this.base.drawn;
-        // Where the cells are, for tests and tools: the label column, header, cell size and pitches.
-        this.canvas.dataset.geometry = [labelWidth, headerHeight, size, pitch, rowPitch].join(",");
-        this.canvas.dataset.probes = d.probes;
-        this.canvas.dataset.rows = rows.length;
-        this.canvas.dataset.rowIds = rows.map(r => d.ids[r]).join(",");
-        this.canvas.dataset.snapshots = d.columns.length;
-        this.canvas.dataset.column = this.column;
-        this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
-        this.updateControls();
-        this.drawLarge();
-        if (this.canvas.dataset.drawn !== "true") {
-            // After the browser has painted this frame: the grid is on screen, not only in the canvas's buffer.
-            requestAnimationFrame(() => {
-                this.canvas.dataset.drawnAt = performance.now().toFixed(1);
-                this.canvas.dataset.drawn = "true";
-            });
-        }
+    }
+
+    // The pointer over the grid: its column is the run's hovered time.
+    move(event) {
+        const at = this.hit(event);
+        this.hover(at ? at.col : -1, true);
+    }
+
+    // Lights column c (-1: none), at most once per frame; share=true tells the run's other views.
+    hover(c, share) {
+        if (!this.data || c === this.hoverColumn) return;
+        this.hoverColumn = c;
+        if (share) hoverStep(this.run, c >= 0 ? this.data.columns[c].step : null, this.source);
+        if (this.hoverFrame) return;
+        this.hoverFrame = requestAnimationFrame(() => {
+            this.hoverFrame = 0;
+            if (this.base) this.paint();
+        });
     }
 
     paintThumb(px, stride, ox, oy, r) {
@@ -548,16 +702,207 @@ class TimelineView {
         for (const c of [s.col - 2, s.col - 1, s.col + 1, s.col + 2]) {
             if (c >= 0 && c < d.columns.length) row.appendChild(figure(c, 70));
         }
-        this.large.replaceChildren(title, figure(s.col, 300), row);
+        const company = document.createElement("div");
+        company.className = "large-company";
+        this.large.replaceChildren(title, figure(s.col, 220), row, company);
         this.large.dataset.open = "true";
+        this.showCompany(company, s.row, s.col);
+    }
+
+    // Beneath the enlarged cell: the other methods' maps of the same probe at the same snapshot, and the Grad-CAM
+    // channel weights behind it, from one small request per cell (kept: a snapshot's maps never change).
+    async showCompany(box, row, col) {
+        const d = this.data, seq = d.columns[col].seq, probe = d.ids[row];
+        const key = `${seq}|${probe}`;
+        this.details ??= new Map();
+        if (!this.details.has(key)) this.details.set(key, fetchOk(`/api/runs/${this.run}/cell?snapshot=${seq}&probe=${probe}`, "json"));
+        let detail;
+        try {
+            detail = await this.details.get(key);
+        } catch (e) {
+            this.details.delete(key);
+            box.textContent = `The other methods could not be read: ${e.message}`;
+            return;
+        }
+        if (!box.isConnected || this.data !== d) return;
+        const [method, target] = this.kind();
+        const others = detail.maps.filter(m => !(m.method === method && m.target === target));
+        const heading = document.createElement("div");
+        heading.className = "large-heading";
+        heading.textContent = others.length ? "Other methods at this snapshot" : "No other method at this snapshot";
+        const figures = document.createElement("div");
+        figures.className = "large-others";
+        for (const m of others) {
+            const box = document.createElement("figure");
+            const canvas = document.createElement("canvas");
+            const g = sizeCanvas(canvas, 70, 70);
+            g.imageSmoothingEnabled = true;
+            g.drawImage(this.otherImage(row, m), 0, 0, 70, 70);
+            const caption = document.createElement("figcaption");
+            caption.textContent = `${m.method} · ${m.target}`;
+            box.append(canvas, caption);
+            figures.appendChild(box);
+        }
+        figures.dataset.methods = others.length;
+        box.replaceChildren(heading, figures);
+        const weights = detail.channelWeights.find(w => w.target === target) ?? detail.channelWeights[0];
+        if (weights) box.append(...this.weightChart(weights));
+    }
+
+    // The (method, target) the grid shows.
+    kind() {
+        const match = /method=([^&]*)&target=([^&]*)/.exec(this.url ?? "");
+        return match ? [decodeURIComponent(match[1]), decodeURIComponent(match[2])] : ["", ""];
+    }
+
+    // Another method's map (8-bit codes, base64) over the probe, on its own range, in the chosen colormap.
+    otherImage(r, m) {
+        const d = this.data, { a, c } = this.blend(), under = this.thumbs[r];
+        const codes = Uint8Array.from(atob(m.codes), ch => ch.charCodeAt(0));
+        const image = new ImageData(Math.max(1, m.width), Math.max(1, m.height));
+        const px = image.data;
+        for (let y = 0; y < m.height; y++) {
+            const uy = Math.floor((y * d.h) / m.height);
+            for (let x = 0; x < m.width; x++) {
+                const i = y * m.width + x, k = codes[i], keep = 1 - a[k], t = k * 3;
+                const u = (uy * d.w + Math.floor((x * d.w) / m.width)) * 3;
+                px[i * 4] = keep * (under[u] ?? 0) + c[t];
+                px[i * 4 + 1] = keep * (under[u + 1] ?? 0) + c[t + 1];
+                px[i * 4 + 2] = keep * (under[u + 2] ?? 0) + c[t + 2];
+                px[i * 4 + 3] = 255;
+            }
+        }
+        const off = document.createElement("canvas");
+        off.width = image.width;
+        off.height = image.height;
+        off.getContext("2d").putImageData(image, 0, 0);
+        return off;
+    }
+
+    // The channel weights as bars around zero (positive up, negative down), the strongest channels named.
+    weightChart(w) {
+        const heading = document.createElement("div");
+        heading.className = "large-heading";
+        heading.textContent = `Grad-CAM channel weights · ${w.layer} · ${w.weights.length} channels`;
+        const canvas = document.createElement("canvas");
+        const width = 296, height = 56;
+        const g = sizeCanvas(canvas, width, height);
+        const n = w.weights.length, most = Math.max(1e-12, ...w.weights.map(Math.abs));
+        const zero = height / 2, bar = width / Math.max(1, n);
+        g.fillStyle = "#fff";
+        g.fillRect(0, 0, width, height);
+        w.weights.forEach((v, k) => {
+            const h = (Math.abs(v) / most) * (height / 2 - 2);
+            g.fillStyle = v >= 0 ? "#1d4f86" : "#d95f02";
+            g.fillRect(k * bar, v >= 0 ? zero - h : zero, Math.max(1, bar - (bar > 3 ? 1 : 0)), Math.max(h, 0.5));
+        });
+        g.strokeStyle = "#9aa3b5";
+        g.beginPath();
+        g.moveTo(0, zero + 0.5);
+        g.lineTo(width, zero + 0.5);
+        g.stroke();
+        canvas.className = "weights";
+        canvas.dataset.channels = n;
+        canvas.dataset.layer = w.layer;
+        const top = w.weights.map((v, k) => [v, k]).sort((x, y) => y[0] - x[0]).slice(0, 3);
+        const note = document.createElement("div");
+        note.className = "large-note";
+        note.textContent = `strongest: ${top.map(([v, k]) => `#${k} (${v.toPrecision(2)})`).join(", ")} · blue: raises the class score, orange: lowers it`;
+        return [heading, canvas, note];
     }
 
     methodName() {
-        const match = /method=([^&]*)&target=([^&]*)/.exec(this.url ?? "");
-        return match ? `${decodeURIComponent(match[1])} · ${decodeURIComponent(match[2])}` : "";
+        const [method, target] = this.kind();
+        return method ? `${method} · ${target}` : "";
     }
 }
 
 export function createTimeline(canvas, large, controls, style, run) {
     return new TimelineView(canvas, large, controls, style, run);
+}
+
+// What matters of a style for the rendered grid.
+function styleKey(style) {
+    return JSON.stringify([style.colormap, style.normalisation, style.opacity, style.filter, style.classFilter ?? -1, style.classNames ?? []]);
+}
+
+// Timelines asked for before their view exists (by prefetch.js, while the circuit starts), by URL: a promise of the
+// parsed data, the probe images, and the grid rendered for the given style and width.
+const prepared = new Map();
+
+export function prepareTimeline(url, style, width) {
+    if (prepared.has(url)) return;
+    const ratio = window.devicePixelRatio || 1;
+    const ready = typeof Worker !== "undefined" && typeof OffscreenCanvas !== "undefined"
+        ? inWorker(url, style, width, ratio).catch(() => onThisThread(url, style, width, ratio))
+        : onThisThread(url, style, width, ratio);
+    // A failure is the view's to report (it asks again): not an unhandled rejection while nobody waits yet.
+    ready.catch(() => { });
+    prepared.set(url, ready);
+}
+
+// A canvas to render into, on the page or in a worker.
+function newCanvas(width, height) {
+    if (typeof document === "undefined") return new OffscreenCanvas(width, height);
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    return canvas;
+}
+
+// Renders the grid in a worker (timeline-worker.js), so the page's thread stays free for the circuit starting
+// meanwhile: the data is fetched here while the worker starts, lent to it, and comes back with the grid as an
+// ImageBitmap.
+async function inWorker(url, style, width, ratio) {
+    const worker = new Worker(new URL("./timeline-worker.js", import.meta.url), { type: "module" });
+    try {
+        const answered = new Promise((resolve, reject) => {
+            worker.onmessage = e => resolve(e.data);
+            worker.onerror = e => reject(new Error(e.message));
+        });
+        const asked = performance.now();
+        const bytes = await fetchOk(url, "binary");
+        const fetched = performance.now();
+        worker.postMessage({ buffer: bytes, style, width, ratio }, [bytes]);
+        const answer = await answered;
+        if (answer.error) throw new Error(answer.error);
+        const view = new TimelineView(null, null, null, style, null);
+        view.data = parse(answer.buffer);
+        view.thumbs = view.data.labels.map((_, r) => view.probeImage(r));
+        const base = { ...answer.base, canvas: answer.bitmap };
+        return {
+            asked, fetched, bytes: answer.buffer.byteLength, data: view.data, thumbs: view.thumbs, stats: null,
+            base, renderMs: answer.renderMs, styleKey: styleKey(style), width,
+        };
+    } finally {
+        worker.terminate();
+    }
+}
+
+async function onThisThread(url, style, width, ratio) {
+    const asked = performance.now();
+    const buffer = await fetchOk(url, "binary");
+    const fetched = performance.now();
+    const view = new TimelineView(null, null, null, style, null);
+    view.fixedWidth = width;
+    view.pixelRatio = ratio;
+    view.data = parse(buffer);
+    view.thumbs = view.data.labels.map((_, r) => view.probeImage(r));
+    // Rendering waits for a frame, so the page shows itself first.
+    await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    const base = view.ensureBase();
+    return { asked, fetched, bytes: buffer.byteLength, data: view.data, thumbs: view.thumbs, stats: view.stats, base, renderMs: view.renderMs, styleKey: styleKey(style), width };
+}
+
+// The worker's side of inWorker: parse and render; answers with the bytes, the grid as an ImageBitmap and the grid's
+// geometry, all transferred.
+export function renderInWorker({ buffer, style, width, ratio }) {
+    const view = new TimelineView(null, null, null, style, null);
+    view.fixedWidth = width;
+    view.pixelRatio = ratio;
+    view.data = parse(buffer);
+    view.thumbs = view.data.labels.map((_, r) => view.probeImage(r));
+    const { canvas, ...base } = view.ensureBase();
+    const bitmap = canvas.transferToImageBitmap();
+    return { answer: { buffer, bitmap, base, renderMs: view.renderMs }, transfer: [buffer, bitmap] };
 }
