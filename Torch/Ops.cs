@@ -89,6 +89,7 @@ internal static class Ops
     internal static readonly OpRef sigmoid = new("aten::sigmoid");
     internal static readonly OpRef tanh = new("aten::tanh");
     internal static readonly OpRef relu = new("aten::relu");
+    internal static readonly OpRef relu_ = new("aten::relu_");
     internal static readonly OpRef clamp = new("aten::clamp");
     internal static readonly OpRef clamp_min = new("aten::clamp_min");
     internal static readonly OpRef clamp_max = new("aten::clamp_max");

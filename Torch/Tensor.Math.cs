@@ -63,6 +63,7 @@ public partial class Tensor
     public Tensor addcmul_(Tensor t1, Tensor t2, double value = 1) { Ops.addcmul_.Call(this, t1, t2, value).Dispose(); return this; }
     public Tensor addcdiv_(Tensor t1, Tensor t2, double value = 1) { Ops.addcdiv_.Call(this, t1, t2, value).Dispose(); return this; }
     public Tensor copy_(Tensor src) { Ops.copy_.Call(this, src).Dispose(); return this; }
+    public Tensor relu_() { Ops.relu_.Call(this).Dispose(); return this; }
     public Tensor zero_() { Ops.zero_.Call(this).Dispose(); return this; }
     public Tensor fill_(double value) { Ops.fill__Scalar.Call(this, value).Dispose(); return this; }
     public Tensor lerp_(Tensor end, double weight) { Ops.lerp__Scalar.Call(this, end, weight).Dispose(); return this; }

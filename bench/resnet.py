@@ -5,7 +5,7 @@ batch of 224x224 images, at the thread count CnnVis.Bench gives.
 
 CnnVis.Bench starts it with --serve and alternates its own repetitions with this one's: after setting up and
 warming up it writes one JSON line, then answers each command on stdin with one JSON line:
-    step N       N forward+backward steps in the standard layout (NCHW)   -> {"img_per_s": ...}
+    step N       N forward+backward steps in the standard layout (NCHW)   -> {"img_per_s": ..., "img_per_cpu_s": ...}
     step-cl N    the same with model and input channels-last (NHWC)       -> {"img_per_s": ...}
     quit
 Alone (without --serve) it runs a few repetitions of each and prints the figures:
@@ -44,10 +44,12 @@ class Step:
             p.grad = None
 
     def run(self, steps):
-        start = time.perf_counter()
+        """Images per second of wall time and per second of this process's CPU time (user + system, every thread)."""
+        start, cpu = time.perf_counter(), time.process_time()
         for _ in range(steps):
             self.step()
-        return self.batch * steps / (time.perf_counter() - start)
+        images = self.batch * steps
+        return {"img_per_s": images / (time.perf_counter() - start), "img_per_cpu_s": images / (time.process_time() - cpu)}
 
 
 def main():
@@ -68,11 +70,11 @@ def main():
     if not args.serve:
         print(f"PyTorch {torch.__version__}, torchvision {torchvision.__version__}, {torch.get_num_threads()} thread(s)")
         for name, s in steps.items():
-            rate = statistics.median(s.run(args.steps) for _ in range(args.reps))
+            rate = statistics.median(s.run(args.steps)["img_per_s"] for _ in range(args.reps))
             print(f"{name}: resnet18 forward+backward {rate:.2f} images/s")
         return
 
-    commands = {name: (lambda s: lambda words: {"img_per_s": s.run(int(words[0]))})(s) for name, s in steps.items()}
+    commands = {name: (lambda s: lambda words: s.run(int(words[0])))(s) for name, s in steps.items()}
     serve({"torchvision_version": torchvision.__version__}, commands)
 
 

@@ -179,6 +179,10 @@ public class ElementwiseTests
         Assert.Same(u, u.zero_());
         Assert.Equal(new[] { 0.0, 0.0, 0.0 }, u.data<double>());
 
+        var r = torch.tensor(new[] { -1.5, 0.0, 2.5, double.NaN });
+        Assert.Same(r, r.relu_());
+        Assert.Equal(new[] { 0.0, 0.0, 2.5, double.NaN }, r.data<double>());
+
         var n = torch.tensor(new long[] { 1, 2 });
         Assert.Same(n, n.add_(5L));
         Assert.Equal(new long[] { 6, 7 }, n.data<long>());

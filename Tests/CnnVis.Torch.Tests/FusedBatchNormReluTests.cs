@@ -228,4 +228,62 @@ public class FusedBatchNormReluTests
         Assert.StartsWith("bn -", seen[0]);
         Assert.Equal("relu 0.000", seen[1]);
     }
+
+    [Fact]
+    public void CallReluRunsAnUnhookedPairAsTheFusedOperator()
+    {
+        using var scope = torch.NewDisposeScope();
+        var (x, _, _) = Inputs(new long[] { 4, 3, 6, 6 }, channelsLast: true, ScalarType.Float32, 21, requiresGrad: false);
+        var bn = new BatchNorm2d(3);
+        var twin = new BatchNorm2d(3);
+        twin.load_state_dict(bn.state_dict());
+        var y = bn.call_relu(new ReLU(), x);
+        var fused = torch.ops.batch_norm_relu(x, twin.running_mean, twin.running_var, twin.weight, twin.bias, true, twin.Momentum, twin.Eps);
+        // Bit for bit the fused operator, which rounds differently from batch_norm then relu on these inputs.
+        Assert.Equal(TensorAssert.Values(fused), TensorAssert.Values(y));
+        Assert.NotEqual(TensorAssert.Values(F.batch_norm(x, null, null, twin.weight, twin.bias, true).relu()), TensorAssert.Values(y));
+        Assert.Equal(TensorAssert.Values(twin.running_mean!), TensorAssert.Values(bn.running_mean!));
+        Assert.Equal(1, bn.num_batches_tracked!.item<long>());
+    }
+
+    [Theory]
+    [InlineData("bn")]
+    [InlineData("relu")]
+    public void CallReluWithAHookOnEitherModuleRunsTheTwoModules(string hooked)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (x1, _, _) = Inputs(new long[] { 4, 3, 6, 6 }, channelsLast: false, ScalarType.Float32, 22, requiresGrad: true);
+        var (x2, _, _) = Inputs(new long[] { 4, 3, 6, 6 }, channelsLast: false, ScalarType.Float32, 22, requiresGrad: true);
+        var (bn, relu) = (new BatchNorm2d(3), new ReLU());
+        var (twin, twinRelu) = (new BatchNorm2d(3), new ReLU());
+        twin.load_state_dict(bn.state_dict());
+        var seen = new List<(Tensor input, Tensor output)>();
+        Module target = hooked == "bn" ? bn : relu;
+        Tensor y;
+        using (target.register_forward_hook((_, input, output) => { seen.Add((input.alias(), output.alias())); return null; }))
+        {
+            y = bn.call_relu(relu, x1);
+        }
+        var plain = twinRelu.call(twin.call(x2));
+        // The hook saw the normalised tensor, negative values and all: batch norm's output, or the ReLU's input.
+        var (hookInput, hookOutput) = Assert.Single(seen);
+        var normalised = hooked == "bn" ? hookOutput : hookInput;
+        Assert.Contains(TensorAssert.Values(normalised), v => v < 0);
+        Assert.Equal(TensorAssert.Values(plain), TensorAssert.Values(y));
+        var g1 = torch.autograd.grad(new[] { (y * Weights(y, 23)).sum() }, new[] { x1 });
+        var g2 = torch.autograd.grad(new[] { (plain * Weights(plain, 23)).sum() }, new[] { x2 });
+        Assert.Equal(TensorAssert.Values(g2[0]!), TensorAssert.Values(g1[0]!));
+        Assert.Equal(TensorAssert.Values(twin.running_var!), TensorAssert.Values(bn.running_var!));
+    }
+
+    [Fact]
+    public void CallReluHonoursAHookThatReplacesTheOutput()
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = torch.randn(new long[] { 2, 3, 4, 4 });
+        var relu = new ReLU();
+        using var hook = relu.register_forward_hook((_, input, _) => input.abs());
+        var y = new BatchNorm2d(3).call_relu(relu, x);
+        Assert.Equal(TensorAssert.Values(F.batch_norm(x, null, null, null, null, true).abs()), TensorAssert.Values(y));
+    }
 }

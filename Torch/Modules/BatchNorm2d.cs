@@ -43,6 +43,19 @@ public sealed class BatchNorm2d : Module
     /// </summary>
     public Tensor forward_relu(Tensor input) => Normalize(input, relu: true);
 
+    /// <summary>
+    /// <c>relu.call(call(input))</c>: one fused operator (<see cref="forward_relu"/>) when neither module has forward hooks,
+    /// the two modules otherwise, so a hook sees the tensors it would see without fusion. For blocks that are not a
+    /// <see cref="Sequential"/> (which makes the same choice by itself), such as a residual block's batch norm and ReLU.
+    /// </summary>
+    public Tensor call_relu(ReLU relu, Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(relu);
+        if (ForwardHookCount == 0 && relu.ForwardHookCount == 0) return forward_relu(input);
+        using var scope = torch.NewDisposeScope();
+        return scope.MoveToOuter(relu.call(call(input)));
+    }
+
     private Tensor Normalize(Tensor input, bool relu)
     {
         if (input.Dimensions != 4)

@@ -3,7 +3,12 @@ using CnnVis.Torch.Modules;
 
 namespace CnnVis.Training.Models;
 
-/// <summary>ResNet's basic block (two 3x3 conv+BN, identity or 1x1 projection shortcut), with torchvision's names.</summary>
+/// <summary>
+/// ResNet's basic block (two 3x3 conv+BN, identity or 1x1 projection shortcut), with torchvision's names. Unhooked, it
+/// runs its first batch norm and ReLU as one operator and adds the shortcut and rectifies in place, as torchvision's
+/// block does (<c>out += identity</c>, <c>ReLU(inplace=True)</c>); a forward hook on any of those modules gets the
+/// tensors it would get from the modules run one by one.
+/// </summary>
 public sealed class BasicBlock : Module
 {
     private readonly Conv2d _conv1, _conv2;
@@ -28,10 +33,13 @@ public sealed class BasicBlock : Module
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        var a = _relu.call(_bn1.call(_conv1.call(input)));
+        var a = _bn1.call_relu(_relu, _conv1.call(input));
         var b = _bn2.call(_conv2.call(a));
         var shortcut = _downsample is null ? input : _downsample.call(input);
-        var sum = b + shortcut;
-        return scope.MoveToOuter(_relu.call(sum));
+        // b and the sum are this block's own tensors, and neither batch norm's backward nor the add's reads them, so
+        // they are overwritten unless a hook could hold them: one on bn2 may keep its output, and one on the ReLU reads
+        // its input (guided backprop's rule does).
+        var sum = _bn2.ForwardHookCount == 0 ? b.add_(shortcut) : b + shortcut;
+        return scope.MoveToOuter(_relu.ForwardHookCount == 0 ? sum.relu_() : _relu.call(sum));
     }
 }

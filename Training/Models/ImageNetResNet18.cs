@@ -148,7 +148,7 @@ public sealed class ImageNetResNet18 : ClassifierModel
     {
         using var scope = torch.NewDisposeScope();
         var pixels = _preprocess is null ? input : _preprocess.call(input);
-        var x = _maxpool.call(_relu.call(_bn1.call(_conv1.call(pixels))));
+        var x = _maxpool.call(_bn1.call_relu(_relu, _conv1.call(pixels)));
         x = _layer4.call(_layer3.call(_layer2.call(_layer1.call(x))));
         return scope.MoveToOuter(x);
     }

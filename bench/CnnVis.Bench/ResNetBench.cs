@@ -23,7 +23,7 @@ internal sealed class ResNetBench : IBench
 
     public int Run(BenchContext context)
     {
-        var (batch, steps, reps) = context.Quick ? (2, 1, 1) : (8, 1, 3);
+        var (batch, steps, reps) = context.Quick ? (2, 1, 1) : (8, 1, 9);
         if (context.Options.Reps is { } r) reps = r;
         var loadStart = LoadAverage();
         Console.WriteLine($"libtorch {torch.__version__}, {context.Threads} thread(s) on {Environment.ProcessorCount} core(s), load average {loadStart.ToJsonString()}; " +
@@ -32,6 +32,8 @@ internal sealed class ResNetBench : IBench
         var pytorchVersion = worker.Ready["torch_version"]?.GetValue<string>() ?? "";
         var results = new JsonObject();
         var ratios = new Dictionary<string, double>();
+        var cpuRatios = new Dictionary<string, double>();
+        var undisturbed = new Dictionary<string, double?>();
         var rates = new Dictionary<string, (double csharp, double pytorch)>();
         foreach (var (layout, command, format) in new[] { ("channels_last", "step-cl", MemoryFormat.ChannelsLast), ("nchw", "step", MemoryFormat.Contiguous) })
         {
@@ -39,29 +41,51 @@ internal sealed class ResNetBench : IBench
             step.Run(1);
             var csharp = new List<double>();
             var pytorch = new List<double>();
+            var csharpCpu = new List<double>();
+            var pytorchCpu = new List<double>();
             for (var rep = 0; rep < reps; rep++)
             {
-                Turns.Pair(rep, () => csharp.Add(step.Run(steps)), () => pytorch.Add(worker.AskNumber($"{command} {steps}", "img_per_s")));
-                Console.WriteLine($"  {layout}, repetition {rep + 1}: CnnVis {F(csharp[^1], 2)} img/s, PyTorch {F(pytorch[^1], 2)} img/s");
+                Turns.Pair(rep, () =>
+                {
+                    var (wall, cpu) = step.Run(steps);
+                    csharp.Add(wall);
+                    csharpCpu.Add(cpu);
+                }, () =>
+                {
+                    var answer = worker.Ask($"{command} {steps}");
+                    pytorch.Add(Number(answer, "img_per_s"));
+                    pytorchCpu.Add(Number(answer, "img_per_cpu_s"));
+                });
+                Console.WriteLine($"  {layout}, repetition {rep + 1}: CnnVis {F(csharp[^1], 2)} img/s ({F(csharpCpu[^1], 2)} per CPU-second), " +
+                    $"PyTorch {F(pytorch[^1], 2)} img/s ({F(pytorchCpu[^1], 2)} per CPU-second); load average {LoadAverage()[0]}");
             }
             ratios[layout] = Turns.MedianRatio(csharp, pytorch);
             rates[layout] = (Measure.Median(csharp), Measure.Median(pytorch));
+            var cpuRatio = cpuRatios[layout] = Turns.MedianRatio(csharpCpu, pytorchCpu);
+            var quiet = QuietTurns(csharp, csharpCpu, pytorch, pytorchCpu, context.Threads);
+            undisturbed[layout] = quiet.Count == 0 ? null : Measure.Median(quiet.Select(k => csharp[k] / pytorch[k]));
+            Console.WriteLine($"  {layout}: ratio {F(ratios[layout], 3)} over all turns; {quiet.Count} undisturbed turn(s)" +
+                (undisturbed[layout] is { } q ? $", ratio {F(q, 3)} over those" : ""));
             results[layout] = new JsonObject
             {
                 ["ratio_vs_pytorch"] = ratios[layout], ["csharp_img_s"] = rates[layout].csharp, ["pytorch_img_s"] = rates[layout].pytorch,
                 ["csharp_img_s_runs"] = Array(csharp), ["pytorch_img_s_runs"] = Array(pytorch),
+                ["ratio_cpu_time"] = cpuRatio, ["csharp_img_per_cpu_s_runs"] = Array(csharpCpu), ["pytorch_img_per_cpu_s_runs"] = Array(pytorchCpu),
+                ["ratio_undisturbed"] = undisturbed[layout], ["undisturbed_turns"] = new JsonArray(quiet.Select(k => (JsonNode?)(k + 1)).ToArray()),
             };
         }
         var head = rates["channels_last"];
         Console.WriteLine();
-        Console.WriteLine($"channels-last: CnnVis {F(head.csharp, 2)} img/s, PyTorch {F(head.pytorch, 2)} img/s, ratio {F(ratios["channels_last"], 3)} (target at least {F(Target, 1)}: {Mark(ratios["channels_last"] >= Target)})");
-        Console.WriteLine($"NCHW:          CnnVis {F(rates["nchw"].csharp, 2)} img/s, PyTorch {F(rates["nchw"].pytorch, 2)} img/s, ratio {F(ratios["nchw"], 3)}");
+        Console.WriteLine($"channels-last: CnnVis {F(head.csharp, 2)} img/s, PyTorch {F(head.pytorch, 2)} img/s, ratio {F(ratios["channels_last"], 3)} (target at least {F(Target, 1)}: {Mark(ratios["channels_last"] >= Target)}); per CPU-second {F(cpuRatios["channels_last"], 3)}; undisturbed turns {(undisturbed["channels_last"] is { } u ? F(u, 3) : "none")}");
+        Console.WriteLine($"NCHW:          CnnVis {F(rates["nchw"].csharp, 2)} img/s, PyTorch {F(rates["nchw"].pytorch, 2)} img/s, ratio {F(ratios["nchw"], 3)}; per CPU-second {F(cpuRatios["nchw"], 3)}; undisturbed turns {(undisturbed["nchw"] is { } v ? F(v, 3) : "none")}");
         var json = context.Figures(Name, loadStart, LoadAverage(), pytorchVersion, new JsonObject
         {
             ["ratio_vs_pytorch"] = ratios["channels_last"],
             ["csharp_img_s"] = head.csharp,
             ["pytorch_img_s"] = head.pytorch,
             ["target_ratio"] = Target,
+            ["ratio_cpu_time"] = cpuRatios["channels_last"],
+            ["ratio_undisturbed"] = undisturbed["channels_last"],
             ["layouts"] = results,
             ["setup"] = new JsonObject
             {
@@ -75,6 +99,18 @@ internal sealed class ResNetBench : IBench
         Console.WriteLine($"wrote {context.WriteJson(Name, json)}");
         return 0;
     }
+
+    /// <summary>
+    /// The turns in which both sides kept all their threads busy (CPU seconds at least 95 % of threads x wall seconds):
+    /// on a shared machine, the turns no other process took cores from.
+    /// </summary>
+    private static List<int> QuietTurns(List<double> csharp, List<double> csharpCpu, List<double> pytorch, List<double> pytorchCpu, int threads) =>
+        Enumerable.Range(0, csharp.Count)
+            .Where(k => csharp[k] / csharpCpu[k] >= 0.95 * threads && pytorch[k] / pytorchCpu[k] >= 0.95 * threads)
+            .ToList();
+
+    private static double Number(JsonObject answer, string key) =>
+        (double?)answer[key] ?? throw new InvalidOperationException($"resnet.py answered without '{key}'");
 
     // CnnVis's side: the same network, batch and step as resnet.py's.
     private sealed class CSharpStep : IDisposable
@@ -96,8 +132,10 @@ internal sealed class ResNetBench : IBench
             _labels = torch.randint(1000, new long[] { batch }).DetachFromDisposeScope();
         }
 
-        public double Run(int steps)
+        /// <summary>Images per second of wall time and per second of this process's CPU time (every thread).</summary>
+        public (double wall, double cpu) Run(int steps)
         {
+            var cpu = Environment.CpuUsage.TotalTime;
             var clock = Stopwatch.StartNew();
             for (var k = 0; k < steps; k++)
             {
@@ -106,7 +144,8 @@ internal sealed class ResNetBench : IBench
                 var loss = torch.nn.functional.cross_entropy(_model.call(_images), _labels);
                 loss.backward();
             }
-            return _batch * steps / clock.Elapsed.TotalSeconds;
+            var images = _batch * steps;
+            return (images / clock.Elapsed.TotalSeconds, images / (Environment.CpuUsage.TotalTime - cpu).TotalSeconds);
         }
 
         public void Dispose()
