@@ -54,8 +54,11 @@ internal sealed class BenchContext
     /// A bench's figures behind the fields every bench/out/*.json starts with (bench, quick, thread and core counts,
     /// load averages, libtorch and PyTorch versions), in that order.
     /// </summary>
-    public JsonObject Figures(string bench, JsonArray loadStart, JsonArray loadEnd, string pytorchVersion, JsonObject figures)
+    /// <param name="pytorchSameAllocatorOnly">The PyTorch side ran only with CnnVis's allocator setting (no as-shipped turn).</param>
+    public JsonObject Figures(string bench, JsonArray loadStart, JsonArray loadEnd, string pytorchVersion, JsonObject figures,
+        bool pytorchSameAllocatorOnly = false)
     {
+        var same = $"{PyTorchWorker.MmapVariable}={torch.KeptFreedMemoryThreshold} {PyTorchWorker.TrimVariable}={torch.KeptFreedMemoryThreshold} (the same setting)";
         var json = new JsonObject
         {
             ["bench"] = bench,
@@ -63,8 +66,8 @@ internal sealed class BenchContext
             ["allocator"] = new JsonObject
             {
                 ["csharp"] = $"torch.keep_freed_memory(): glibc mmap and trim thresholds {torch.KeptFreedMemoryThreshold} bytes (in force: {torch.keeps_freed_memory()})",
-                ["pytorch"] = "glibc's default (as shipped)",
-                ["pytorch_same"] = $"{PyTorchWorker.MmapVariable}={torch.KeptFreedMemoryThreshold} {PyTorchWorker.TrimVariable}={torch.KeptFreedMemoryThreshold} (the same setting)",
+                ["pytorch"] = pytorchSameAllocatorOnly ? same : "glibc's default (as shipped)",
+                ["pytorch_same"] = same,
             },
             ["timestamp_utc"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
             ["threads"] = Threads,

@@ -95,7 +95,7 @@ internal sealed class ResNetBench : IBench
                 ["batch"] = batch, ["size"] = Size, ["steps_per_repetition"] = steps, ["repetitions"] = reps,
                 ["headline"] = "channels-last on both sides (the layout CnnVis trains in); NCHW figures under layouts.nchw",
             },
-        });
+        }, pytorchSameAllocatorOnly: true);
         Console.WriteLine($"wrote {context.WriteJson(Name, json)}");
         return 0;
     }
