@@ -50,8 +50,15 @@ public static class DataEndpoints
                 channelWeights = cell.ChannelWeights.Select(w => new { w.Target, w.Layer, Weights = w.Weights.Select(v => float.IsFinite(v) ? v : 0f) }),
             }, s_json);
         }));
-        api.MapGet("/cube", (long runId, RunRepository store) => Answer(() =>
-            Results.Bytes(CubeEncoder.Encode(store.Cube(runId), store.Run(runId).ClassNames.Count), "application/octet-stream")));
+        // Without "from": the whole cube (CVC1). With it, the live page's count of epochs it holds: only the later ones (CVC2).
+        api.MapGet("/cube", (long runId, string? from, RunRepository store) => Answer(() =>
+        {
+            var cube = store.Cube(runId);
+            var classes = store.Run(runId).ClassNames.Count;
+            if (from is null) return Results.Bytes(CubeEncoder.Encode(cube, classes), "application/octet-stream");
+            if (!TryParseFrom(from, cube.Count, "epochs", out var first, out var problem)) return Results.BadRequest(problem);
+            return Results.Bytes(CubeEncoder.EncodeFrom(cube, classes, first), "application/octet-stream");
+        }));
         // Live pages send what they already have (have=name:count,...; snapshots=count) and get only what follows: each
         // series is appended in step order, so its first `count` points never change. "from" says where each part starts.
         api.MapGet("/metrics", (long runId, string? have, int? snapshots, RunRepository store) => Answer(() =>
@@ -67,11 +74,16 @@ public static class DataEndpoints
             var first = snapshots is { } k && k >= 0 && k <= all.Count ? k : 0;
             return Results.Json(new { series, snapshotsFrom = first, snapshots = all.Skip(first).Select(s => new { s.Sequence, s.Step, s.Epoch }) }, s_json);
         }));
-        api.MapGet("/layers", (long runId, RunRepository store) => Answer(() =>
+        // "from": how many snapshots the live page holds; every column (snapshots, grids, histograms) starts there.
+        api.MapGet("/layers", (long runId, string? from, RunRepository store) => Answer(() =>
         {
             var stats = store.LayerStatistics(runId);
             var layers = stats.Select(l => l.Layer).Distinct().ToList();
-            var snapshots = stats.Select(l => (l.Snapshot, l.Step)).Distinct().OrderBy(x => x.Snapshot).ToList();
+            var all = stats.Select(l => (l.Snapshot, l.Step)).Distinct().OrderBy(x => x.Snapshot).ToList();
+            if (!TryParseFrom(from, all.Count, "snapshots with layer statistics", out var start, out var problem)) return Results.BadRequest(problem);
+            var snapshots = all.Skip(start).ToList();
+            var kept = snapshots.Select(x => x.Snapshot).ToHashSet();
+            stats = stats.Where(l => kept.Contains(l.Snapshot)).ToList();
             double?[][] Grid(Func<LayerStatistics, double?> pick)
             {
                 var cells = layers.Select(_ => new double?[snapshots.Count]).ToArray();
@@ -82,6 +94,7 @@ public static class DataEndpoints
             }
             return Results.Json(new
             {
+                from = start,
                 layers,
                 snapshots = snapshots.Select(x => x.Snapshot),
                 steps = snapshots.Select(x => x.Step),
@@ -155,6 +168,19 @@ public static class DataEndpoints
             counts[pair[..colon]] = n;
         }
         return true;
+    }
+
+    // A live page's count of what it holds: a whole number from 0 up to what there is (absent: 0, everything).
+    private static bool TryParseFrom(string? text, int count, string what, out int from, out string problem)
+    {
+        problem = "";
+        from = 0;
+        if (text is null) return true;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out from))
+            problem = $"from: '{text}' is not a whole number from 0";
+        else if (from > count)
+            problem = $"from: {from} is more than the run's {count} {what}";
+        return problem.Length == 0;
     }
 
     private static bool AcceptsGzip(HttpRequest request) =>
