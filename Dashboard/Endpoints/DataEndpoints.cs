@@ -18,8 +18,10 @@ public static class DataEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/runs/{runId:long}");
-        api.MapGet("/timeline", (long runId, string method, string target, int? from, RunRepository store, HttpContext http) => Answer(() =>
+        api.MapGet("/timeline", (long runId, string method, string target, string? from, RunRepository store, HttpContext http) => Answer(() =>
         {
+            // A "from" beyond the snapshots there are is answered with none (the page then sees it holds them all).
+            if (!TryParseFrom(from, int.MaxValue, "snapshots", out var first, out var problem)) return Results.BadRequest(problem);
             if (!store.MapKinds(runId).Contains((method, target)))
                 return Results.NotFound($"run {runId} has no {method} maps for target '{target}'");
             // Compressed once per change of the run and cached: browsers accept gzip, and the bytes shrink severalfold.
@@ -27,9 +29,9 @@ public static class DataEndpoints
             if (AcceptsGzip(http.Request))
             {
                 http.Response.Headers.ContentEncoding = "gzip";
-                return Results.Bytes(store.TimelineGzip(runId, method, target, from ?? 0), "application/octet-stream");
+                return Results.Bytes(store.TimelineGzip(runId, method, target, first), "application/octet-stream");
             }
-            return Results.Bytes(store.Timeline(runId, method, target, from ?? 0), "application/octet-stream");
+            return Results.Bytes(store.Timeline(runId, method, target, first), "application/octet-stream");
         }));
         // The enlarged cell's company: every method's map of that probe at that snapshot, and its CAM channel weights.
         api.MapGet("/cell", (long runId, int snapshot, int probe, RunRepository store) => Answer(() =>
@@ -149,10 +151,13 @@ public static class DataEndpoints
                 data = same.Select(f => f.Weights.Select(v => float.IsFinite(v) ? MathF.Round(v, 5) : 0f)),
             }, s_json);
         }));
-        api.MapGet("/class-accuracy", (long runId, RunRepository store) => Answer(() =>
+        // "from": how many epochs the live page holds; only the later ones come.
+        api.MapGet("/class-accuracy", (long runId, string? from, RunRepository store) => Answer(() =>
         {
-            var rows = store.ClassAccuracies(runId);
-            return Results.Json(new { epochs = rows.Select(r => r.Epoch), accuracies = rows.Select(r => r.Accuracies.Select(a => Finite(a))) }, s_json);
+            var all = store.ClassAccuracies(runId);
+            if (!TryParseFrom(from, all.Count, "epochs", out var first, out var problem)) return Results.BadRequest(problem);
+            var rows = all.Skip(first).ToList();
+            return Results.Json(new { from = first, epochs = rows.Select(r => r.Epoch), accuracies = rows.Select(r => r.Accuracies.Select(a => Finite(a))) }, s_json);
         }));
     }
 

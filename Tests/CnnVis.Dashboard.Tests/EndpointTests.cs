@@ -234,6 +234,28 @@ public sealed class EndpointTests : IAsyncLifetime
         await AssertBadFrom("layers?from=1.5", "from: '1.5' is not a whole number from 0");
     }
 
+    [Fact]
+    public async Task ClassAccuracyFromTheEpochsHeldCarriesOnlyTheLaterRows()
+    {
+        using var whole = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/class-accuracy"));
+        using var later = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/class-accuracy?from=1"));
+        Assert.Equal(1, later.RootElement.GetProperty("from").GetInt32());
+        Assert.Equal([2], later.RootElement.GetProperty("epochs").EnumerateArray().Select(e => e.GetInt32()));
+        var row = later.RootElement.GetProperty("accuracies").EnumerateArray().Single();
+        Assert.Equal(whole.RootElement.GetProperty("accuracies")[1].GetRawText(), row.GetRawText());
+        await AssertBadFrom("class-accuracy?from=3", "from: 3 is more than the run's 2 epochs");
+    }
+
+    [Fact]
+    public async Task ATimelineFromThatIsNoCountIsRefusedByName()
+    {
+        await AssertBadFrom("timeline?method=gradcam&target=true&from=-2", "from: '-2' is not a whole number from 0");
+        await AssertBadFrom("timeline?method=gradcam&target=true&from=x", "from: 'x' is not a whole number from 0");
+        // Beyond the snapshots there are: none of them, from where the page says it stands.
+        var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/timeline?method=gradcam&target=true&from=9");
+        Assert.Equal([5, 0], Ints(bytes, 4, 2));
+    }
+
     private async Task AssertBadFrom(string query, string message)
     {
         using var bad = await _http.GetAsync($"{_host.Address}/api/runs/{_store.RunId}/{query}");

@@ -99,6 +99,7 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
     {
         var (page, errors) = await browser.OpenAsync();
         var answers = Record(page, "/cube");
+        var accuracies = Record(page, "/class-accuracy");
         await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/cube");
         var canvas = page.Locator("canvas#cube");
         await Assertions.Expect(canvas).ToHaveAttributeAsync("data-epochs", "1");
@@ -118,6 +119,11 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
         Assert.Equal([1, 1, 12], new[] { 4, 8, 12 }.Select(at => BitConverter.ToInt32(update.Body, at)));
         Assert.Equal(2, BitConverter.ToInt32(update.Body, 20));
         Assert.Equal(20 + 8 + 5 * _store.Validation, update.Body.Length);
+        // The per-class accuracy beside it likewise: epoch 2's row alone.
+        static System.Text.Json.JsonElement Epochs(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("epochs");
+        var row = Assert.Single(await Updates(accuracies, body => Epochs(body).GetArrayLength()), u => Epochs(u.Body).GetArrayLength() > 0);
+        Assert.EndsWith("?from=1", row.Url, StringComparison.Ordinal);
+        Assert.Equal([2], Epochs(row.Body).EnumerateArray().Select(e => e.GetInt32()));
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }
