@@ -18,8 +18,10 @@ public static class DataEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/runs/{runId:long}");
-        api.MapGet("/timeline", (long runId, string method, string target, int? from, RunRepository store, HttpContext http) => Answer(() =>
+        api.MapGet("/timeline", (long runId, string method, string target, string? from, RunRepository store, HttpContext http) => Answer(() =>
         {
+            // A "from" beyond the snapshots there are is answered with none (the page then sees it holds them all).
+            if (!TryParseFrom(from, int.MaxValue, "snapshots", out var first, out var problem)) return Results.BadRequest(problem);
             if (!store.MapKinds(runId).Contains((method, target)))
                 return Results.NotFound($"run {runId} has no {method} maps for target '{target}'");
             // Compressed once per change of the run and cached: browsers accept gzip, and the bytes shrink severalfold.
@@ -27,9 +29,9 @@ public static class DataEndpoints
             if (AcceptsGzip(http.Request))
             {
                 http.Response.Headers.ContentEncoding = "gzip";
-                return Results.Bytes(store.TimelineGzip(runId, method, target, from ?? 0), "application/octet-stream");
+                return Results.Bytes(store.TimelineGzip(runId, method, target, first), "application/octet-stream");
             }
-            return Results.Bytes(store.Timeline(runId, method, target, from ?? 0), "application/octet-stream");
+            return Results.Bytes(store.Timeline(runId, method, target, first), "application/octet-stream");
         }));
         // The enlarged cell's company: every method's map of that probe at that snapshot, and its CAM channel weights.
         api.MapGet("/cell", (long runId, int snapshot, int probe, RunRepository store) => Answer(() =>
@@ -50,8 +52,15 @@ public static class DataEndpoints
                 channelWeights = cell.ChannelWeights.Select(w => new { w.Target, w.Layer, Weights = w.Weights.Select(v => float.IsFinite(v) ? v : 0f) }),
             }, s_json);
         }));
-        api.MapGet("/cube", (long runId, RunRepository store) => Answer(() =>
-            Results.Bytes(CubeEncoder.Encode(store.Cube(runId), store.Run(runId).ClassNames.Count), "application/octet-stream")));
+        // Without "from": the whole cube (CVC1). With it, the live page's count of epochs it holds: only the later ones (CVC2).
+        api.MapGet("/cube", (long runId, string? from, RunRepository store) => Answer(() =>
+        {
+            var cube = store.Cube(runId);
+            var classes = store.Run(runId).ClassNames.Count;
+            if (from is null) return Results.Bytes(CubeEncoder.Encode(cube, classes), "application/octet-stream");
+            if (!TryParseFrom(from, cube.Count, "epochs", out var first, out var problem)) return Results.BadRequest(problem);
+            return Results.Bytes(CubeEncoder.EncodeFrom(cube, classes, first), "application/octet-stream");
+        }));
         // Live pages send what they already have (have=name:count,...; snapshots=count) and get only what follows: each
         // series is appended in step order, so its first `count` points never change. "from" says where each part starts.
         api.MapGet("/metrics", (long runId, string? have, int? snapshots, RunRepository store) => Answer(() =>
@@ -67,11 +76,16 @@ public static class DataEndpoints
             var first = snapshots is { } k && k >= 0 && k <= all.Count ? k : 0;
             return Results.Json(new { series, snapshotsFrom = first, snapshots = all.Skip(first).Select(s => new { s.Sequence, s.Step, s.Epoch }) }, s_json);
         }));
-        api.MapGet("/layers", (long runId, RunRepository store) => Answer(() =>
+        // "from": how many snapshots the live page holds; every column (snapshots, grids, histograms) starts there.
+        api.MapGet("/layers", (long runId, string? from, RunRepository store) => Answer(() =>
         {
             var stats = store.LayerStatistics(runId);
             var layers = stats.Select(l => l.Layer).Distinct().ToList();
-            var snapshots = stats.Select(l => (l.Snapshot, l.Step)).Distinct().OrderBy(x => x.Snapshot).ToList();
+            var all = stats.Select(l => (l.Snapshot, l.Step)).Distinct().OrderBy(x => x.Snapshot).ToList();
+            if (!TryParseFrom(from, all.Count, "snapshots with layer statistics", out var start, out var problem)) return Results.BadRequest(problem);
+            var snapshots = all.Skip(start).ToList();
+            var kept = snapshots.Select(x => x.Snapshot).ToHashSet();
+            stats = stats.Where(l => kept.Contains(l.Snapshot)).ToList();
             double?[][] Grid(Func<LayerStatistics, double?> pick)
             {
                 var cells = layers.Select(_ => new double?[snapshots.Count]).ToArray();
@@ -82,6 +96,7 @@ public static class DataEndpoints
             }
             return Results.Json(new
             {
+                from = start,
                 layers,
                 snapshots = snapshots.Select(x => x.Snapshot),
                 steps = snapshots.Select(x => x.Step),
@@ -136,10 +151,13 @@ public static class DataEndpoints
                 data = same.Select(f => f.Weights.Select(v => float.IsFinite(v) ? MathF.Round(v, 5) : 0f)),
             }, s_json);
         }));
-        api.MapGet("/class-accuracy", (long runId, RunRepository store) => Answer(() =>
+        // "from": how many epochs the live page holds; only the later ones come.
+        api.MapGet("/class-accuracy", (long runId, string? from, RunRepository store) => Answer(() =>
         {
-            var rows = store.ClassAccuracies(runId);
-            return Results.Json(new { epochs = rows.Select(r => r.Epoch), accuracies = rows.Select(r => r.Accuracies.Select(a => Finite(a))) }, s_json);
+            var all = store.ClassAccuracies(runId);
+            if (!TryParseFrom(from, all.Count, "epochs", out var first, out var problem)) return Results.BadRequest(problem);
+            var rows = all.Skip(first).ToList();
+            return Results.Json(new { from = first, epochs = rows.Select(r => r.Epoch), accuracies = rows.Select(r => r.Accuracies.Select(a => Finite(a))) }, s_json);
         }));
     }
 
@@ -155,6 +173,19 @@ public static class DataEndpoints
             counts[pair[..colon]] = n;
         }
         return true;
+    }
+
+    // A live page's count of what it holds: a whole number from 0 up to what there is (absent: 0, everything).
+    private static bool TryParseFrom(string? text, int count, string what, out int from, out string problem)
+    {
+        problem = "";
+        from = 0;
+        if (text is null) return true;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out from))
+            problem = $"from: '{text}' is not a whole number from 0";
+        else if (from > count)
+            problem = $"from: {from} is more than the run's {count} {what}";
+        return problem.Length == 0;
     }
 
     private static bool AcceptsGzip(HttpRequest request) =>

@@ -174,6 +174,95 @@ public sealed class EndpointTests : IAsyncLifetime
         Assert.Equal([1, 4, 6, 4, 1], histogram.GetProperty("counts").EnumerateArray().Select(c => c.GetInt32()).ToArray());
     }
 
+    [Fact]
+    public async Task CubeFromTheEpochsHeldCarriesOnlyTheLaterEpochs()
+    {
+        var whole = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/cube");
+        var (n, cells) = (9, 18);
+        var wholeProbabilities = Floats(whole, 24 + 8 * n, cells);
+        var wholePredictions = whole.AsSpan(24 + 8 * n + 4 * cells, cells).ToArray();
+
+        var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/cube?from=1");
+        Assert.Equal("CVC2", System.Text.Encoding.ASCII.GetString(bytes, 0, 4));
+        // From epoch index 1: one epoch (epoch 2, ending at step 40), nine images, three classes; no labels or indices.
+        Assert.Equal([1, 1, 9, 3], Ints(bytes, 4, 4));
+        Assert.Equal([2, 40], Ints(bytes, 20, 2));
+        Assert.Equal(wholeProbabilities[n..], Floats(bytes, 28, n));
+        Assert.Equal(wholePredictions[n..], bytes.AsSpan(28 + 4 * n, n).ToArray());
+        Assert.Equal((28 + 5 * n + 3) / 4 * 4, bytes.Length);
+
+        // From 0: both epochs with the images' labels and dataset indices, as the whole cube has them.
+        var all = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/cube?from=0");
+        Assert.Equal([0, 2, 9, 3], Ints(all, 4, 4));
+        Assert.Equal([1, 2, 20, 40], Ints(all, 20, 4));
+        Assert.Equal(Ints(whole, 24, 2 * n), Ints(all, 36, 2 * n));
+        Assert.Equal(wholeProbabilities, Floats(all, 36 + 8 * n, cells));
+        Assert.Equal(wholePredictions, all.AsSpan(36 + 8 * n + 4 * cells, cells).ToArray());
+
+        // Held everything: nothing follows.
+        var none = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/cube?from=2");
+        Assert.Equal([2, 0, 9, 3], Ints(none, 4, 4));
+        Assert.Equal(20, none.Length);
+
+        await AssertBadFrom("cube?from=3", "from: 3 is more than the run's 2 epochs");
+        await AssertBadFrom("cube?from=-1", "from: '-1' is not a whole number from 0");
+        await AssertBadFrom("cube?from=two", "from: 'two' is not a whole number from 0");
+    }
+
+    [Fact]
+    public async Task LayersFromTheSnapshotsHeldCarryOnlyTheLaterColumns()
+    {
+        using var json = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/layers?from=3"));
+        var root = json.RootElement;
+        Assert.Equal(3, root.GetProperty("from").GetInt32());
+        Assert.Equal(SampleStore.Layers, root.GetProperty("layers").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        Assert.Equal([3, 4], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+        Assert.Equal([36L, 48], root.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()).ToArray());
+        foreach (var grid in new[] { "updateRatio", "gradientNorm", "weightNorm", "histograms" })
+            Assert.All(root.GetProperty(grid).EnumerateArray(), row => Assert.Equal(2, row.GetArrayLength()));
+        // Layer 1's update ratio at snapshots 3 and 4: 0.1 / 2 / 4 and 0.1 / 2 / 5.
+        var ratio = root.GetProperty("updateRatio")[1];
+        Assert.Equal(0.1 / 2 / 4, ratio[0].GetDouble(), 1e-12);
+        Assert.Equal(0.1 / 2 / 5, ratio[1].GetDouble(), 1e-12);
+        Assert.Equal([1, 4, 6, 4, 1], root.GetProperty("histograms")[2][1].GetProperty("counts").EnumerateArray().Select(c => c.GetInt32()).ToArray());
+
+        using var none = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/layers?from=5"));
+        Assert.Equal(0, none.RootElement.GetProperty("snapshots").GetArrayLength());
+        Assert.All(none.RootElement.GetProperty("updateRatio").EnumerateArray(), row => Assert.Equal(0, row.GetArrayLength()));
+
+        await AssertBadFrom("layers?from=6", "from: 6 is more than the run's 5 snapshots with layer statistics");
+        await AssertBadFrom("layers?from=1.5", "from: '1.5' is not a whole number from 0");
+    }
+
+    [Fact]
+    public async Task ClassAccuracyFromTheEpochsHeldCarriesOnlyTheLaterRows()
+    {
+        using var whole = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/class-accuracy"));
+        using var later = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/class-accuracy?from=1"));
+        Assert.Equal(1, later.RootElement.GetProperty("from").GetInt32());
+        Assert.Equal([2], later.RootElement.GetProperty("epochs").EnumerateArray().Select(e => e.GetInt32()));
+        var row = later.RootElement.GetProperty("accuracies").EnumerateArray().Single();
+        Assert.Equal(whole.RootElement.GetProperty("accuracies")[1].GetRawText(), row.GetRawText());
+        await AssertBadFrom("class-accuracy?from=3", "from: 3 is more than the run's 2 epochs");
+    }
+
+    [Fact]
+    public async Task ATimelineFromThatIsNoCountIsRefusedByName()
+    {
+        await AssertBadFrom("timeline?method=gradcam&target=true&from=-2", "from: '-2' is not a whole number from 0");
+        await AssertBadFrom("timeline?method=gradcam&target=true&from=x", "from: 'x' is not a whole number from 0");
+        // Beyond the snapshots there are: none of them, from where the page says it stands.
+        var bytes = await _http.GetByteArrayAsync($"{_host.Address}/api/runs/{_store.RunId}/timeline?method=gradcam&target=true&from=9");
+        Assert.Equal([5, 0], Ints(bytes, 4, 2));
+    }
+
+    private async Task AssertBadFrom(string query, string message)
+    {
+        using var bad = await _http.GetAsync($"{_host.Address}/api/runs/{_store.RunId}/{query}");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains(message, await bad.Content.ReadAsStringAsync());
+    }
+
     private static int[] Header(byte[] bytes) => Ints(bytes, 4, 9);
 
     private static int[] Ints(byte[] bytes, int at, int count) =>

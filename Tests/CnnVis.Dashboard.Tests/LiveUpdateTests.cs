@@ -93,4 +93,95 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
         Assert.Empty(errors);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task TheCubeFetchesOnlyTheNewEpochWhenOneArrives()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        var answers = Record(page, "/cube");
+        var accuracies = Record(page, "/class-accuracy");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/cube");
+        var canvas = page.Locator("canvas#cube");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-epochs", "1");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-marks", "12");
+
+        using (var writer = RunWriter.Open(_store.Path))
+        {
+            _store.AddEpoch(writer, 2);
+        }
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-epochs", "2", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-marks", "12");
+        // CVC2: from, epochs, images at bytes 4, 8, 12. After the first answer the page asked from the epochs it held
+        // and, over all its updates, got epoch 2 alone: number, step, twelve probabilities and predictions, no labels.
+        var updates = await Updates(answers, body => BitConverter.ToInt32(body, 8));
+        var update = Assert.Single(updates, u => BitConverter.ToInt32(u.Body, 8) > 0);
+        Assert.EndsWith("?from=1", update.Url, StringComparison.Ordinal);
+        Assert.Equal([1, 1, 12], new[] { 4, 8, 12 }.Select(at => BitConverter.ToInt32(update.Body, at)));
+        Assert.Equal(2, BitConverter.ToInt32(update.Body, 20));
+        Assert.Equal(20 + 8 + 5 * _store.Validation, update.Body.Length);
+        // The per-class accuracy beside it likewise: epoch 2's row alone.
+        static System.Text.Json.JsonElement Epochs(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("epochs");
+        var row = Assert.Single(await Updates(accuracies, body => Epochs(body).GetArrayLength()), u => Epochs(u.Body).GetArrayLength() > 0);
+        Assert.EndsWith("?from=1", row.Url, StringComparison.Ordinal);
+        Assert.Equal([2], Epochs(row.Body).EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheLayerViewFetchesOnlyTheNewSnapshotWhenOneArrives()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        var answers = Record(page, "/layers");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/layers");
+        await Assertions.Expect(page.Locator("canvas#layers")).ToHaveAttributeAsync("data-columns", "3");
+
+        using (var writer = RunWriter.Open(_store.Path))
+        {
+            _store.AddSnapshot(writer, 3);
+        }
+        await Assertions.Expect(page.Locator("canvas#layers")).ToHaveAttributeAsync("data-columns", "4", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("canvas#histograms")).ToHaveAttributeAsync("data-columns", "4");
+        static System.Text.Json.JsonElement Json(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement;
+        var updates = await Updates(answers, body => Json(body).GetProperty("snapshots").GetArrayLength());
+        var update = Assert.Single(updates, u => Json(u.Body).GetProperty("snapshots").GetArrayLength() > 0);
+        Assert.EndsWith("?from=3", update.Url, StringComparison.Ordinal);
+        var root = Json(update.Body);
+        Assert.Equal(3, root.GetProperty("from").GetInt32());
+        Assert.Equal([3], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.All(root.GetProperty("histograms").EnumerateArray(), row => Assert.Equal(1, row.GetArrayLength()));
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    // Every answer from the data endpoint (/api/runs/{id}`path`), with the URL asked.
+    private static List<(string Url, byte[] Body)> Record(IPage page, string path)
+    {
+        var answers = new List<(string Url, byte[] Body)>();
+        page.Response += async (_, response) =>
+        {
+            var asked = new Uri(response.Url).AbsolutePath;
+            if (!asked.StartsWith("/api/runs/", StringComparison.Ordinal) || !asked.EndsWith(path, StringComparison.Ordinal)) return;
+            var body = await response.BodyAsync();
+            lock (answers) answers.Add((response.Url, body));
+        };
+        return answers;
+    }
+
+    // The answers after the page's one whole load (?from=0), once they carry something new (`count` > 0); together
+    // they must carry exactly one new item, each asked from where the page stood (never from 0 again).
+    private static async Task<List<(string Url, byte[] Body)>> Updates(List<(string Url, byte[] Body)> answers, Func<byte[], int> count)
+    {
+        List<(string Url, byte[] Body)> updates = [];
+        for (var wait = 0; wait < 50; wait++)
+        {
+            lock (answers) updates = answers.Where(a => !a.Url.EndsWith("?from=0", StringComparison.Ordinal)).ToList();
+            if (updates.Sum(u => count(u.Body)) > 0) break;
+            await Task.Delay(200);
+        }
+        lock (answers) Assert.Single(answers, a => a.Url.EndsWith("?from=0", StringComparison.Ordinal));
+        Assert.All(updates, u => Assert.Contains("?from=", u.Url, StringComparison.Ordinal));
+        Assert.Equal(1, updates.Sum(u => count(u.Body)));
+        return updates;
+    }
 }

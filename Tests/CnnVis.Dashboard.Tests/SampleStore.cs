@@ -131,6 +131,9 @@ internal sealed class SampleStore : IDisposable
         return Enumerable.Range(0, Side * Side).Select(i => (float)Math.Exp(-(Math.Pow(i % Side - cx, 2) + Math.Pow(i / Side - cy, 2)) / 8.0)).ToArray();
     }
 
+    /// <summary>Another epoch's validation like the run's first ones: its cube slice, metrics and per-class accuracy.</summary>
+    public void AddEpoch(RunWriter writer, int epoch) => writer.WriteEpoch(RunId, Epoch(epoch));
+
     private EpochRecord Epoch(int epoch)
     {
         var labels = Enumerable.Range(0, Validation).Select(i => i % ClassNames.Length).ToArray();

@@ -252,8 +252,26 @@ export async function showOverview(element, url, chartsPerRow) {
     element.dataset.points = data.series.reduce((n, s) => n + s.values.length, 0);
 }
 
+const accuracies = new WeakMap();
+
+// Asks only for the epochs after those held (?from=) and appends them; starts over when the answer does not continue
+// what is held (another run, a reply that crossed another).
+async function classAccuracies(element, url) {
+    const held = accuracies.get(element);
+    const have = held && held.url === url ? held.epochs.length : 0;
+    const more = await fetchOk(`${url}?from=${have}`, "json");
+    if (more.from === 0) {
+        accuracies.set(element, { url, epochs: more.epochs, accuracies: more.accuracies });
+        return;
+    }
+    const d = accuracies.get(element);
+    if (!d || d.url !== url || d.epochs.length !== more.from) return classAccuracies(element, url);
+    accuracies.set(element, { url, epochs: d.epochs.concat(more.epochs), accuracies: d.accuracies.concat(more.accuracies) });
+}
+
 export async function showClassAccuracy(element, url, classNames) {
-    const data = await fetchOk(url, "json");
+    await classAccuracies(element, url);
+    const data = accuracies.get(element);
     charts.get(element)?.plots.forEach(p => p.destroy());
     element.replaceChildren();
     if (data.epochs.length === 0) {

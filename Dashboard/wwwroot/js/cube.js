@@ -1,5 +1,5 @@
 // The validation cube: one mark per validation image, each a strip of its epochs left to right, grouped by class,
-// images whose prediction flips first. Data layout: CubeEncoder.cs.
+// images whose prediction flips first. Data layout: CubeEncoder.cs; a live page fetches only the epochs it lacks.
 // The run's selected snapshot (time.js) is outlined in every mark, at the epoch nearest to its step.
 import { classColor, colormap, fetchOk, right, sizeCanvas, wrong } from "./colors.js";
 import { nearest, onSelect, selectedStep } from "./time.js";
@@ -7,19 +7,44 @@ import { nearest, onSelect, selectedStep } from "./time.js";
 const cache = new WeakMap();
 const labelWidth = 130;
 
+// The "CVC2" answer to ?from=: the epochs after those the page holds (labels and indices only when from = 0).
 function parse(buffer) {
     const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
-    if (magic !== "CVC1") throw new Error(`cube data starts with '${magic}', not CVC1`);
-    const [e, n, k] = new Int32Array(buffer, 4, 3);
-    let o = 16;
-    const epochs = new Int32Array(buffer, o, e); o += 4 * e;
-    const labels = new Int32Array(buffer, o, n); o += 4 * n;
-    const indices = new Int32Array(buffer, o, n); o += 4 * n;
+    if (magic !== "CVC2") throw new Error(`cube data starts with '${magic}', not CVC2`);
+    const [from, e, n, k] = new Int32Array(buffer, 4, 4);
+    let o = 20;
+    const epochs = Array.from(new Int32Array(buffer, o, e)); o += 4 * e;
+    const steps = Array.from(new Int32Array(buffer, o, e)); o += 4 * e;
+    let labels = null, indices = null;
+    if (from === 0) {
+        labels = new Int32Array(buffer, o, n); o += 4 * n;
+        indices = new Int32Array(buffer, o, n); o += 4 * n;
+    }
     const prob = new Float32Array(buffer, o, e * n); o += 4 * e * n;
-    const pred = new Uint8Array(buffer, o, e * n); o += e * n;
-    o = Math.ceil(o / 4) * 4;
-    const steps = o + 4 * e <= buffer.byteLength ? Array.from(new Int32Array(buffer, o, e)) : [];
-    return { e, n, k, epochs, labels, indices, prob, pred, steps };
+    const pred = new Uint8Array(buffer, o, e * n);
+    return { from, e, n, k, epochs, labels, indices, prob, pred, steps };
+}
+
+// Asks only for the epochs after those held (epochs are only ever appended) and appends them; starts over when the
+// answer does not continue what is held (another run on this canvas, or a reply that crossed another).
+async function load(canvas, url) {
+    const held = cache.get(canvas);
+    const have = held && held.url === url ? held.e : 0;
+    const more = parse(await fetchOk(`${url}?from=${have}`, "binary"));
+    if (more.from === 0) {
+        cache.set(canvas, { ...more, url });
+        return;
+    }
+    const d = cache.get(canvas);
+    if (!d || d.url !== url || d.e !== more.from || d.n !== more.n) return load(canvas, url);
+    if (more.e === 0) return;
+    const prob = new Float32Array((d.e + more.e) * d.n);
+    prob.set(d.prob);
+    prob.set(more.prob, d.e * d.n);
+    const pred = new Uint8Array((d.e + more.e) * d.n);
+    pred.set(d.pred);
+    pred.set(more.pred, d.e * d.n);
+    cache.set(canvas, { ...d, e: d.e + more.e, epochs: d.epochs.concat(more.epochs), steps: d.steps.concat(more.steps), prob, pred });
 }
 
 function flips(d, i) {
@@ -33,8 +58,9 @@ function flips(d, i) {
     return count;
 }
 
+// url: the run's cube endpoint, to fetch what is new first; null to redraw what is held.
 export async function drawCube(canvas, url, style) {
-    if (url) cache.set(canvas, parse(await fetchOk(url, "binary")));
+    if (url) await load(canvas, url);
     const d = cache.get(canvas);
     if (!d) return;
     canvas._style = style;
