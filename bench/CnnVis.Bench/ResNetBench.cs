@@ -23,12 +23,12 @@ internal sealed class ResNetBench : IBench
 
     public int Run(BenchContext context)
     {
-        var (batch, steps, reps) = context.Quick ? (2, 1, 1) : (8, 1, 9);
+        var (batch, steps, reps, warmup) = context.Quick ? (2, 1, 1, 1) : (8, 1, 15, 3);
         if (context.Options.Reps is { } r) reps = r;
         var loadStart = LoadAverage();
         Console.WriteLine($"libtorch {torch.__version__}, {context.Threads} thread(s) on {Environment.ProcessorCount} core(s), load average {loadStart.ToJsonString()}; " +
             $"batch {batch} at {Size}x{Size}, {steps} steps per repetition, {reps} repetitions" + (context.Quick ? " (quick: not a measurement)" : ""));
-        using var worker = PyTorchWorker.Start(context, "resnet.py", sameAllocator: true, "--batch", Text(batch));
+        using var worker = PyTorchWorker.Start(context, "resnet.py", sameAllocator: true, "--batch", Text(batch), "--warmup", Text(warmup));
         var pytorchVersion = worker.Ready["torch_version"]?.GetValue<string>() ?? "";
         var results = new JsonObject();
         var ratios = new Dictionary<string, double>();
@@ -38,7 +38,8 @@ internal sealed class ResNetBench : IBench
         foreach (var (layout, command, format) in new[] { ("channels_last", "step-cl", MemoryFormat.ChannelsLast), ("nchw", "step", MemoryFormat.Contiguous) })
         {
             using var step = new CSharpStep(batch, format);
-            step.Run(1);
+            // As many untimed steps as resnet.py takes: the first steps of either side set up buffers and kernels.
+            step.Run(warmup);
             var csharp = new List<double>();
             var pytorch = new List<double>();
             var csharpCpu = new List<double>();
@@ -92,7 +93,7 @@ internal sealed class ResNetBench : IBench
                 ["model"] = "ResNet-18 (2, 2, 2, 2 basic blocks, 1000 classes, untrained) vs torchvision.models.resnet18()",
                 ["torchvision_version"] = worker.Ready["torchvision_version"]?.GetValue<string>() ?? "",
                 ["step"] = "forward + cross-entropy + backward, batch norms in training mode, no optimizer step",
-                ["batch"] = batch, ["size"] = Size, ["steps_per_repetition"] = steps, ["repetitions"] = reps,
+                ["batch"] = batch, ["size"] = Size, ["steps_per_repetition"] = steps, ["repetitions"] = reps, ["warmup_steps"] = warmup,
                 ["headline"] = "channels-last on both sides (the layout CnnVis trains in); NCHW figures under layouts.nchw",
             },
         }, pytorchSameAllocatorOnly: true);
