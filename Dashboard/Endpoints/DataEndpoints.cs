@@ -132,15 +132,19 @@ public static class DataEndpoints
                 accuracy = new[] { train, validation }.Where(m => m.Count > 0).Select(m => new { m.Name, m.Steps, Values = m.Values.Select(v => Finite(v)) }),
             }, s_json);
         }));
-        api.MapGet("/filters", (long runId, RunRepository store) => Answer(() =>
+        // "from": how many snapshots' filters the live page holds; only the later ones come (shape and layer always).
+        api.MapGet("/filters", (long runId, string? from, RunRepository store) => Answer(() =>
         {
             var filters = store.Filters(runId);
             var first = filters.FirstOrDefault();
             // Snapshots whose filters differ in shape from the first (a changed model) are left out.
-            var same = filters.Where(f => first is not null && f.Layer == first.Layer && f.Count == first.Count && f.Channels == first.Channels
+            var all = filters.Where(f => first is not null && f.Layer == first.Layer && f.Count == first.Count && f.Channels == first.Channels
                 && f.Height == first.Height && f.Width == first.Width).ToList();
+            if (!TryParseFrom(from, all.Count, "snapshots with filters", out var start, out var problem)) return Results.BadRequest(problem);
+            var same = all.Skip(start).ToList();
             return Results.Json(new
             {
+                from = start,
                 layer = first?.Layer,
                 count = first?.Count ?? 0,
                 channels = first?.Channels ?? 0,

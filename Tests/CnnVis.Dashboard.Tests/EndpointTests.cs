@@ -235,6 +235,32 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FiltersFromTheSnapshotsHeldCarryOnlyTheLaterOnes()
+    {
+        using var json = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/filters?from=3"));
+        var root = json.RootElement;
+        Assert.Equal(3, root.GetProperty("from").GetInt32());
+        Assert.Equal("features.0", root.GetProperty("layer").GetString());
+        Assert.Equal(SampleStore.FilterCount, root.GetProperty("count").GetInt32());
+        Assert.Equal(5, root.GetProperty("height").GetInt32());
+        Assert.Equal([3, 4], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+        Assert.Equal([36L, 48], root.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()).ToArray());
+        var data = root.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(2, data.Count);
+        // Snapshot 4's second weight: sin(0.7 + 4 * 0.3) * (1 + 4 * 0.2), rounded to 5 places as served.
+        Assert.Equal(SampleStore.FilterCount * 25, data[1].GetArrayLength());
+        Assert.Equal(Math.Sin(0.7 + 1.2) * 1.8, data[1][1].GetDouble(), 1e-4);
+
+        using var none = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/filters?from=5"));
+        Assert.Equal(0, none.RootElement.GetProperty("snapshots").GetArrayLength());
+        Assert.Equal(0, none.RootElement.GetProperty("data").GetArrayLength());
+        Assert.Equal(SampleStore.FilterCount, none.RootElement.GetProperty("count").GetInt32());
+
+        await AssertBadFrom("filters?from=6", "from: 6 is more than the run's 5 snapshots with filters");
+        await AssertBadFrom("filters?from=-1", "from: '-1' is not a whole number from 0");
+    }
+
+    [Fact]
     public async Task ClassAccuracyFromTheEpochsHeldCarriesOnlyTheLaterRows()
     {
         using var whole = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/class-accuracy"));

@@ -154,6 +154,33 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task TheFilterViewFetchesOnlyTheNewSnapshotWhenOneArrives()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        var answers = Record(page, "/filters");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/filters");
+        var canvas = page.Locator("canvas#filters");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-snapshots", "3");
+
+        using (var writer = RunWriter.Open(_store.Path))
+        {
+            _store.AddSnapshot(writer, 3);
+        }
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-snapshots", "4", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-tiles", $"{4 * SampleStore.FilterCount}");
+        static System.Text.Json.JsonElement Json(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement;
+        var updates = await Updates(answers, body => Json(body).GetProperty("snapshots").GetArrayLength());
+        var update = Assert.Single(updates, u => Json(u.Body).GetProperty("snapshots").GetArrayLength() > 0);
+        Assert.EndsWith("?from=3", update.Url, StringComparison.Ordinal);
+        var root = Json(update.Body);
+        Assert.Equal(3, root.GetProperty("from").GetInt32());
+        Assert.Equal([3], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(1, root.GetProperty("data").GetArrayLength());
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
     // Every answer from the data endpoint (/api/runs/{id}`path`), with the URL asked.
     private static List<(string Url, byte[] Body)> Record(IPage page, string path)
     {
