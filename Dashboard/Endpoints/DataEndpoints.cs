@@ -113,34 +113,50 @@ public static class DataEndpoints
                 }),
             }, s_json);
         }));
-        api.MapGet("/trust", (long runId, RunRepository store) => Answer(() =>
+        // Live pages send what they hold: "from", how many snapshots (drift and faithfulness start there), and
+        // have=name:count for the loss and accuracy series (as /metrics). The marked steps always come whole: a new
+        // snapshot can move the median they are judged by.
+        api.MapGet("/trust", (long runId, string? from, string? have, RunRepository store) => Answer(() =>
         {
+            if (!TryParseHave(have, out var counts))
+                return Results.BadRequest($"have: '{have}' is not a list of name:count pairs (counts whole numbers from 0)");
             var trust = store.Trust(runId);
+            if (!TryParseFrom(from, trust.Snapshots.Count, "snapshots", out var start, out var problem)) return Results.BadRequest(problem);
             var loss = store.Metric(runId, "train.loss");
             var train = store.Metric(runId, "train.accuracy");
             var validation = store.Metric(runId, "val.accuracy");
-            object Lines(IReadOnlyList<TrustLine> lines) => lines.Select(l => new { l.Name, Values = l.Values.Select(Finite) });
+            object Lines(IReadOnlyList<TrustLine> lines) => lines.Select(l => new { l.Name, Values = l.Values.Skip(start).Select(Finite) });
+            object Later(MetricSeries m)
+            {
+                var first = counts.TryGetValue(m.Name, out var n) && n <= m.Count ? n : 0;
+                return new { m.Name, From = first, Steps = m.Steps[first..], Values = m.Values[first..].Select(v => Finite(v)) };
+            }
             return Results.Json(new
             {
-                trust.Snapshots,
-                trust.Steps,
+                from = start,
+                snapshots = trust.Snapshots.Skip(start),
+                steps = trust.Steps.Skip(start),
                 drift = Lines(trust.Drift),
                 faithfulness = Lines(trust.Faithfulness),
                 marked = trust.MarkedSteps,
-                loss = new { loss.Steps, Values = loss.Values.Select(v => Finite(v)) },
+                loss = Later(loss),
                 // Training against validation accuracy: where a shortcut in the training images shows as a gap.
-                accuracy = new[] { train, validation }.Where(m => m.Count > 0).Select(m => new { m.Name, m.Steps, Values = m.Values.Select(v => Finite(v)) }),
+                accuracy = new[] { train, validation }.Where(m => m.Count > 0).Select(Later),
             }, s_json);
         }));
-        api.MapGet("/filters", (long runId, RunRepository store) => Answer(() =>
+        // "from": how many snapshots' filters the live page holds; only the later ones come (shape and layer always).
+        api.MapGet("/filters", (long runId, string? from, RunRepository store) => Answer(() =>
         {
             var filters = store.Filters(runId);
             var first = filters.FirstOrDefault();
             // Snapshots whose filters differ in shape from the first (a changed model) are left out.
-            var same = filters.Where(f => first is not null && f.Layer == first.Layer && f.Count == first.Count && f.Channels == first.Channels
+            var all = filters.Where(f => first is not null && f.Layer == first.Layer && f.Count == first.Count && f.Channels == first.Channels
                 && f.Height == first.Height && f.Width == first.Width).ToList();
+            if (!TryParseFrom(from, all.Count, "snapshots with filters", out var start, out var problem)) return Results.BadRequest(problem);
+            var same = all.Skip(start).ToList();
             return Results.Json(new
             {
+                from = start,
                 layer = first?.Layer,
                 count = first?.Count ?? 0,
                 channels = first?.Channels ?? 0,

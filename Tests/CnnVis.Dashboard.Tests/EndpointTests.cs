@@ -235,6 +235,72 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TrustFromTheSnapshotsAndPointsHeldCarriesOnlyWhatFollows()
+    {
+        using var whole = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/trust"));
+        using var later = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/trust?from=3&have=train.loss:15,val.accuracy:1"));
+        var all = whole.RootElement;
+        var root = later.RootElement;
+        Assert.Equal(0, all.GetProperty("from").GetInt32());
+        Assert.Equal(5, all.GetProperty("snapshots").GetArrayLength());
+        Assert.Equal(3, root.GetProperty("from").GetInt32());
+        Assert.Equal([3, 4], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+        Assert.Equal([36L, 48], root.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()).ToArray());
+        // Each drift and faithfulness line: the whole answer's last two values, under the same names in the same order.
+        foreach (var kind in new[] { "drift", "faithfulness" })
+        {
+            var mine = all.GetProperty(kind).EnumerateArray().ToList();
+            var theirs = root.GetProperty(kind).EnumerateArray().ToList();
+            Assert.NotEmpty(mine);
+            Assert.Equal(mine.Select(l => l.GetProperty("name").GetString()), theirs.Select(l => l.GetProperty("name").GetString()));
+            for (var i = 0; i < mine.Count; i++)
+                Assert.Equal(mine[i].GetProperty("values").EnumerateArray().Skip(3).Select(v => v.GetRawText()), theirs[i].GetProperty("values").EnumerateArray().Select(v => v.GetRawText()));
+        }
+        Assert.Equal(all.GetProperty("marked").GetRawText(), root.GetProperty("marked").GetRawText());
+        var loss = root.GetProperty("loss");
+        Assert.Equal(15, loss.GetProperty("from").GetInt32());
+        Assert.Equal(all.GetProperty("loss").GetProperty("steps").EnumerateArray().Skip(15).Select(s => s.GetInt64()), loss.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()));
+        Assert.Equal(all.GetProperty("loss").GetProperty("steps").GetArrayLength() - 15, loss.GetProperty("values").GetArrayLength());
+        // val.accuracy (this run's only accuracy, once per epoch) from its second point.
+        var accuracy = Assert.Single(root.GetProperty("accuracy").EnumerateArray());
+        Assert.Equal("val.accuracy", accuracy.GetProperty("name").GetString());
+        Assert.Equal(1, accuracy.GetProperty("from").GetInt32());
+        var wholeAccuracy = all.GetProperty("accuracy")[0].GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()).ToList();
+        Assert.Equal(2, wholeAccuracy.Count);
+        Assert.Equal(wholeAccuracy.Skip(1), accuracy.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64()));
+
+        await AssertBadFrom("trust?from=6", "from: 6 is more than the run's 5 snapshots");
+        await AssertBadFrom("trust?from=two", "from: 'two' is not a whole number from 0");
+        await AssertBadFrom("trust?from=1&have=train.loss", "have: 'train.loss' is not a list of name:count pairs");
+    }
+
+    [Fact]
+    public async Task FiltersFromTheSnapshotsHeldCarryOnlyTheLaterOnes()
+    {
+        using var json = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/filters?from=3"));
+        var root = json.RootElement;
+        Assert.Equal(3, root.GetProperty("from").GetInt32());
+        Assert.Equal("features.0", root.GetProperty("layer").GetString());
+        Assert.Equal(SampleStore.FilterCount, root.GetProperty("count").GetInt32());
+        Assert.Equal(5, root.GetProperty("height").GetInt32());
+        Assert.Equal([3, 4], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+        Assert.Equal([36L, 48], root.GetProperty("steps").EnumerateArray().Select(e => e.GetInt64()).ToArray());
+        var data = root.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(2, data.Count);
+        // Snapshot 4's second weight: sin(0.7 + 4 * 0.3) * (1 + 4 * 0.2), rounded to 5 places as served.
+        Assert.Equal(SampleStore.FilterCount * 25, data[1].GetArrayLength());
+        Assert.Equal(Math.Sin(0.7 + 1.2) * 1.8, data[1][1].GetDouble(), 1e-4);
+
+        using var none = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/filters?from=5"));
+        Assert.Equal(0, none.RootElement.GetProperty("snapshots").GetArrayLength());
+        Assert.Equal(0, none.RootElement.GetProperty("data").GetArrayLength());
+        Assert.Equal(SampleStore.FilterCount, none.RootElement.GetProperty("count").GetInt32());
+
+        await AssertBadFrom("filters?from=6", "from: 6 is more than the run's 5 snapshots with filters");
+        await AssertBadFrom("filters?from=-1", "from: '-1' is not a whole number from 0");
+    }
+
+    [Fact]
     public async Task ClassAccuracyFromTheEpochsHeldCarriesOnlyTheLaterRows()
     {
         using var whole = JsonDocument.Parse(await _http.GetStringAsync($"{_host.Address}/api/runs/{_store.RunId}/class-accuracy"));

@@ -154,6 +154,65 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task TheTrustViewFetchesOnlyTheNewSnapshotAndPointsWhenTheyArrive()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        var answers = Record(page, "/trust");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/trust");
+        var charts = page.Locator(".charts#trust");
+        await Assertions.Expect(charts).ToHaveAttributeAsync("data-snapshots", "3");
+
+        using (var writer = RunWriter.Open(_store.Path))
+        {
+            writer.AddMetrics(_store.RunId, Enumerable.Range(21, 5).Select(step => new MetricPoint("train.loss", step, 2, 0.3)).ToList());
+            _store.AddSnapshot(writer, 3);
+        }
+        await Assertions.Expect(charts).ToHaveAttributeAsync("data-snapshots", "4", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
+        static System.Text.Json.JsonElement Json(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement;
+        var updates = await Updates(answers, body => Json(body).GetProperty("snapshots").GetArrayLength());
+        var update = Assert.Single(updates, u => Json(u.Body).GetProperty("snapshots").GetArrayLength() > 0);
+        Assert.Contains("?from=3&have=", update.Url, StringComparison.Ordinal);
+        var root = Json(update.Body);
+        Assert.Equal(3, root.GetProperty("from").GetInt32());
+        Assert.Equal([3], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.All(root.GetProperty("drift").EnumerateArray(), line => Assert.Equal(1, line.GetProperty("values").GetArrayLength()));
+        Assert.All(root.GetProperty("faithfulness").EnumerateArray(), line => Assert.Equal(1, line.GetProperty("values").GetArrayLength()));
+        // The first epoch's 20 loss points were held: only the 5 new ones came, once.
+        var loss = updates.Select(u => Json(u.Body).GetProperty("loss")).ToList();
+        Assert.All(loss, l => Assert.True(l.GetProperty("from").GetInt32() >= 20));
+        Assert.Equal(Enumerable.Range(21, 5).Select(s => (long)s), loss.SelectMany(l => l.GetProperty("steps").EnumerateArray().Select(s => s.GetInt64())));
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task TheFilterViewFetchesOnlyTheNewSnapshotWhenOneArrives()
+    {
+        var (page, errors) = await browser.OpenAsync();
+        var answers = Record(page, "/filters");
+        await page.GotoAsync($"{_host.Address}/runs/{_store.RunId}/filters");
+        var canvas = page.Locator("canvas#filters");
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-snapshots", "3");
+
+        using (var writer = RunWriter.Open(_store.Path))
+        {
+            _store.AddSnapshot(writer, 3);
+        }
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-snapshots", "4", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
+        await Assertions.Expect(canvas).ToHaveAttributeAsync("data-tiles", $"{4 * SampleStore.FilterCount}");
+        static System.Text.Json.JsonElement Json(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement;
+        var updates = await Updates(answers, body => Json(body).GetProperty("snapshots").GetArrayLength());
+        var update = Assert.Single(updates, u => Json(u.Body).GetProperty("snapshots").GetArrayLength() > 0);
+        Assert.EndsWith("?from=3", update.Url, StringComparison.Ordinal);
+        var root = Json(update.Body);
+        Assert.Equal(3, root.GetProperty("from").GetInt32());
+        Assert.Equal([3], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(1, root.GetProperty("data").GetArrayLength());
+        Assert.Empty(errors);
+        await page.Context.CloseAsync();
+    }
+
     // Every answer from the data endpoint (/api/runs/{id}`path`), with the URL asked.
     private static List<(string Url, byte[] Body)> Record(IPage page, string path)
     {

@@ -313,9 +313,49 @@ function markBands(steps) {
     };
 }
 
+const trustHeld = new WeakMap();
+
+// Asks only for what follows what is held: the snapshots after those held (?from=; drift and faithfulness are only
+// ever appended) and the loss and accuracy points after those held (have=, as the overview). The marked steps come
+// whole. Starts over when an answer does not continue what is held (another run, a new line, a reply that crossed).
+async function loadTrust(element, url) {
+    const held = trustHeld.get(element);
+    const d = held && held.url === url ? held : null;
+    const have = d ? [d.loss, ...d.accuracy].map(m => `${encodeURIComponent(m.name)}:${m.steps.length}`).join(",") : "";
+    const more = await fetchOk(d ? `${url}?from=${d.snapshots.length}&have=${have}` : `${url}?from=0`, "json");
+    if (!d) {
+        trustHeld.set(element, { ...more, url });
+        return;
+    }
+    const names = lines => lines.map(l => l.name).join("\n");
+    const series = [more.loss, ...more.accuracy];
+    const heldSeries = new Map([d.loss, ...d.accuracy].map(m => [m.name, m]));
+    const continues = trustHeld.get(element) === d && more.from === d.snapshots.length
+        && names(more.drift) === names(d.drift) && names(more.faithfulness) === names(d.faithfulness)
+        && more.accuracy.length === d.accuracy.length
+        && series.every(m => m.from === (heldSeries.get(m.name)?.steps.length ?? -1));
+    if (!continues) {
+        trustHeld.delete(element);
+        return loadTrust(element, url);
+    }
+    const lines = (mine, theirs) => mine.map((l, i) => ({ ...l, values: l.values.concat(theirs[i].values) }));
+    const append = m => { const h = heldSeries.get(m.name); return { ...h, steps: h.steps.concat(m.steps), values: h.values.concat(m.values) }; };
+    trustHeld.set(element, {
+        ...d,
+        marked: more.marked,
+        snapshots: d.snapshots.concat(more.snapshots),
+        steps: d.steps.concat(more.steps),
+        drift: lines(d.drift, more.drift),
+        faithfulness: lines(d.faithfulness, more.faithfulness),
+        loss: append(more.loss),
+        accuracy: more.accuracy.map(append),
+    });
+}
+
 // Loss, explanation drift and faithfulness stacked on one step axis, the marked snapshots banded in each.
 export async function showTrust(element, url) {
-    const data = await fetchOk(url, "json");
+    await loadTrust(element, url);
+    const data = trustHeld.get(element);
     charts.get(element)?.plots.forEach(p => p.destroy());
     element.replaceChildren();
     const steps = [...data.loss.steps, ...data.steps];
@@ -363,4 +403,5 @@ export async function showTrust(element, url) {
     charts.set(element, { keys: [], plots, range });
     element.dataset.charts = plots.length;
     element.dataset.marked = data.marked.length;
+    element.dataset.snapshots = data.steps.length;
 }
