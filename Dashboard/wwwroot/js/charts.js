@@ -4,6 +4,7 @@
 // run's other views which snapshot is under the pointer, and a snapshot hovered elsewhere (a column of the timeline
 // grid) moves the charts' cursor to it.
 import { fetchOk, classColor } from "./colors.js";
+import { fetchFollowing } from "./following.js";
 import { hoverStep, keysClaimed, nearest, onHover, onSelect, selectedStep, selectStep } from "./time.js";
 
 const lineColors = { "train.loss": "#4e79a7", "val.loss": "#f28e2b", "train.accuracy": "#4e79a7", "val.accuracy": "#f28e2b", lr: "#7a5195" };
@@ -254,20 +255,12 @@ export async function showOverview(element, url, chartsPerRow) {
 
 const accuracies = new WeakMap();
 
-// Asks only for the epochs after those held (?from=) and appends them; starts over when the answer does not continue
-// what is held (another run, a reply that crossed another).
-async function classAccuracies(element, url) {
-    const held = accuracies.get(element);
-    const have = held && held.url === url ? held.epochs.length : 0;
-    const more = await fetchOk(`${url}?from=${have}`, "json");
-    if (more.from === 0) {
-        accuracies.set(element, { url, epochs: more.epochs, accuracies: more.accuracies });
-        return;
-    }
-    const d = accuracies.get(element);
-    if (!d || d.url !== url || d.epochs.length !== more.from) return classAccuracies(element, url);
-    accuracies.set(element, { url, epochs: d.epochs.concat(more.epochs), accuracies: d.accuracies.concat(more.accuracies) });
-}
+// The epochs' per-class accuracies, asking only for those after the epochs held.
+const classAccuracies = (element, url) => fetchFollowing(accuracies, element, url, {
+    count: d => d.epochs.length,
+    read: u => fetchOk(u, "json"),
+    append: (d, more) => ({ epochs: d.epochs.concat(more.epochs), accuracies: d.accuracies.concat(more.accuracies) }),
+});
 
 export async function showClassAccuracy(element, url, classNames) {
     await classAccuracies(element, url);

@@ -2,6 +2,7 @@
 // images whose prediction flips first. Data layout: CubeEncoder.cs; a live page fetches only the epochs it lacks.
 // The run's selected snapshot (time.js) is outlined in every mark, at the epoch nearest to its step.
 import { classColor, colormap, fetchOk, right, sizeCanvas, wrong } from "./colors.js";
+import { fetchFollowing } from "./following.js";
 import { nearest, onSelect, selectedStep } from "./time.js";
 
 const cache = new WeakMap();
@@ -25,27 +26,21 @@ function parse(buffer) {
     return { from, e, n, k, epochs, labels, indices, prob, pred, steps };
 }
 
-// Asks only for the epochs after those held (epochs are only ever appended) and appends them; starts over when the
-// answer does not continue what is held (another run on this canvas, or a reply that crossed another).
-async function load(canvas, url) {
-    const held = cache.get(canvas);
-    const have = held && held.url === url ? held.e : 0;
-    const more = parse(await fetchOk(`${url}?from=${have}`, "binary"));
-    if (more.from === 0) {
-        cache.set(canvas, { ...more, url });
-        return;
-    }
-    const d = cache.get(canvas);
-    if (!d || d.url !== url || d.e !== more.from || d.n !== more.n) return load(canvas, url);
-    if (more.e === 0) return;
-    const prob = new Float32Array((d.e + more.e) * d.n);
-    prob.set(d.prob);
-    prob.set(more.prob, d.e * d.n);
-    const pred = new Uint8Array((d.e + more.e) * d.n);
-    pred.set(d.pred);
-    pred.set(more.pred, d.e * d.n);
-    cache.set(canvas, { ...d, e: d.e + more.e, epochs: d.epochs.concat(more.epochs), steps: d.steps.concat(more.steps), prob, pred });
-}
+// The epochs, asking only for those after the epochs held; the same images continue them.
+const load = (canvas, url) => fetchFollowing(cache, canvas, url, {
+    count: d => d.e,
+    read: async u => parse(await fetchOk(u, "binary")),
+    continues: (d, more) => d.n === more.n,
+    append: (d, more) => {
+        const prob = new Float32Array((d.e + more.e) * d.n);
+        prob.set(d.prob);
+        prob.set(more.prob, d.e * d.n);
+        const pred = new Uint8Array((d.e + more.e) * d.n);
+        pred.set(d.pred);
+        pred.set(more.pred, d.e * d.n);
+        return { e: d.e + more.e, epochs: d.epochs.concat(more.epochs), steps: d.steps.concat(more.steps), prob, pred };
+    },
+});
 
 function flips(d, i) {
     let count = 0, last = -1;

@@ -3,31 +3,23 @@
 // A live page fetches only the snapshots it lacks. The run's selected snapshot (time.js) is framed; a click on a column
 // selects its snapshot for every view.
 import { fetchOk, sizeCanvas } from "./colors.js";
+import { fetchFollowing } from "./following.js";
 import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
 
 const cache = new WeakMap();
 
-// Asks only for the snapshots after those held (?from=, they are only ever appended) and appends their filters; starts
-// over when the answer does not continue what is held (another run, another layer or shape, a reply that crossed another).
-async function load(canvas, url) {
-    const held = cache.get(canvas);
-    const have = held && held.url === url ? held.snapshots.length : 0;
-    const more = await fetchOk(`${url}?from=${have}`, "json");
-    if (more.from === 0) {
-        cache.set(canvas, { ...more, url });
-        return;
-    }
-    const d = cache.get(canvas);
-    const same = d && d.url === url && d.snapshots.length === more.from && d.layer === more.layer && d.count === more.count
-        && d.channels === more.channels && d.height === more.height && d.width === more.width;
-    if (!same) return load(canvas, url);
-    cache.set(canvas, {
-        ...d,
+// The snapshots' filters, asking only for those after the snapshots held; the same layer and shape continue them.
+const load = (canvas, url) => fetchFollowing(cache, canvas, url, {
+    count: d => d.snapshots.length,
+    read: u => fetchOk(u, "json"),
+    continues: (d, more) => d.layer === more.layer && d.count === more.count && d.channels === more.channels
+        && d.height === more.height && d.width === more.width,
+    append: (d, more) => ({
         snapshots: d.snapshots.concat(more.snapshots),
         steps: d.steps.concat(more.steps),
         data: d.data.concat(more.data),
-    });
-}
+    }),
+});
 
 // url: the run's filters endpoint, to fetch what is new first; null to redraw what is held.
 export async function drawFilters(canvas, url) {

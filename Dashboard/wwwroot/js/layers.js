@@ -4,34 +4,29 @@
 // A live page fetches only the snapshots it lacks. The run's selected snapshot (time.js) is framed in both; a click
 // on a column selects it for every view of the run.
 import { colormap, fetchOk, sizeCanvas } from "./colors.js";
+import { fetchFollowing } from "./following.js";
 import { nearest, onSelect, selectedStep, selectStep } from "./time.js";
 
 const cache = new WeakMap();
 const labelWidth = 210;
 
-// Asks only for the snapshots after those held (?from=, they are only ever appended) and appends their columns; starts
-// over when the answer does not continue what is held (another run, other layers, a reply that crossed another).
-async function load(canvas, url) {
-    const held = cache.get(canvas);
-    const have = held && held.url === url ? held.snapshots.length : 0;
-    const more = await fetchOk(`${url}?from=${have}`, "json");
-    if (more.from === 0) {
-        cache.set(canvas, { ...more, url });
-        return;
-    }
-    const d = cache.get(canvas);
-    if (!d || d.url !== url || d.snapshots.length !== more.from || d.layers.join("\n") !== more.layers.join("\n")) return load(canvas, url);
-    const rows = key => d[key].map((row, r) => row.concat(more[key][r]));
-    cache.set(canvas, {
-        ...d,
-        snapshots: d.snapshots.concat(more.snapshots),
-        steps: d.steps.concat(more.steps),
-        updateRatio: rows("updateRatio"),
-        gradientNorm: rows("gradientNorm"),
-        weightNorm: rows("weightNorm"),
-        histograms: rows("histograms"),
-    });
-}
+// The snapshots' columns, asking only for those after the snapshots held; the same layers continue them.
+const load = (canvas, url) => fetchFollowing(cache, canvas, url, {
+    count: d => d.snapshots.length,
+    read: u => fetchOk(u, "json"),
+    continues: (d, more) => d.layers.join("\n") === more.layers.join("\n"),
+    append: (d, more) => {
+        const rows = key => d[key].map((row, r) => row.concat(more[key][r]));
+        return {
+            snapshots: d.snapshots.concat(more.snapshots),
+            steps: d.steps.concat(more.steps),
+            updateRatio: rows("updateRatio"),
+            gradientNorm: rows("gradientNorm"),
+            weightNorm: rows("weightNorm"),
+            histograms: rows("histograms"),
+        };
+    },
+});
 
 // url: the run's layers endpoint, to fetch what is new first; null to redraw what is held.
 export async function drawLayers(canvas, url, measure, histogramCanvas, layer) {
