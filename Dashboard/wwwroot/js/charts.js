@@ -232,7 +232,7 @@ export async function showOverview(element, url, chartsPerRow) {
             scales: { x: { time: false, range: () => charts.get(element)?.range ?? range } },
             axes: [
                 { label: "step", stroke: "#4a5366", grid: { stroke: "#eef0f4" } },
-                { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 60, values: percent ? (u, v) => v.map(x => `${(x * 100).toFixed(0)}%`) : undefined },
+                { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 60, values: percent ? (u, v) => v.map(x => `${(x * 100).toFixed(0)}%`) : tickLabels },
             ],
             series: [
                 { label: "step" },
@@ -251,6 +251,12 @@ export async function showOverview(element, url, chartsPerRow) {
     charts.set(element, { keys: order.map(g => groups.get(g).map(s => s.name).join()), plots, range, holder });
     element.dataset.charts = plots.length;
     element.dataset.points = data.series.reduce((n, s) => n + s.values.length, 0);
+}
+
+// Axis ticks with three significant digits and no trailing zeros: a learning rate's 0.0015 and 0.002 stay apart
+// (uPlot's own labels rounded both to 0.002), a loss's 2.5 does not read 2.50.
+function tickLabels(u, values) {
+    return values.map(x => x == null ? "" : String(Number(x.toPrecision(3))));
 }
 
 const accuracies = new WeakMap();
@@ -384,7 +390,7 @@ export async function showTrust(element, url) {
             scales: { x: { time: false, range: () => range } },
             axes: [
                 { label: "step", stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 36 },
-                { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 56, values: panel.percent ? (u, v) => v.map(x => `${(x * 100).toFixed(0)}%`) : undefined },
+                { stroke: "#4a5366", grid: { stroke: "#eef0f4" }, size: 56, values: panel.percent ? (u, v) => v.map(x => `${(x * 100).toFixed(0)}%`) : tickLabels },
             ],
             series: [{ label: "step" }, ...panel.lines.map(l => ({
                 label: l.name, stroke: l.color, width: 1.5, spanGaps: true, points: { show: !!panel.points, size: 5 },
