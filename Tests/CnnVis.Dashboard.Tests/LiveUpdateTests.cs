@@ -104,6 +104,10 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
         var canvas = page.Locator("canvas#cube");
         await Assertions.Expect(canvas).ToHaveAttributeAsync("data-epochs", "1");
         await Assertions.Expect(canvas).ToHaveAttributeAsync("data-marks", "12");
+        // The per-class accuracy loads after the cube is drawn: on a busy machine its first answer could come after the
+        // epoch below is written, and then hold it already.
+        for (var wait = 0; wait < 100 && !Answered(accuracies, "?from=0"); wait++) await Task.Delay(100);
+        Assert.True(Answered(accuracies, "?from=0"), "the per-class accuracy was never loaded");
 
         using (var writer = RunWriter.Open(_store.Path))
         {
@@ -225,6 +229,11 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
             lock (answers) answers.Add((response.Url, body));
         };
         return answers;
+    }
+
+    private static bool Answered(List<(string Url, byte[] Body)> answers, string ending)
+    {
+        lock (answers) return answers.Any(a => a.Url.EndsWith(ending, StringComparison.Ordinal));
     }
 
     // The answers after the page's one whole load (?from=0), once they carry something new (`count` > 0); together
