@@ -146,13 +146,8 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
         }
         await Assertions.Expect(page.Locator("canvas#layers")).ToHaveAttributeAsync("data-columns", "4", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
         await Assertions.Expect(page.Locator("canvas#histograms")).ToHaveAttributeAsync("data-columns", "4");
-        static System.Text.Json.JsonElement Json(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement;
-        var updates = await Updates(answers, body => Json(body).GetProperty("snapshots").GetArrayLength());
-        var update = Assert.Single(updates, u => Json(u.Body).GetProperty("snapshots").GetArrayLength() > 0);
-        Assert.EndsWith("?from=3", update.Url, StringComparison.Ordinal);
-        var root = Json(update.Body);
-        Assert.Equal(3, root.GetProperty("from").GetInt32());
-        Assert.Equal([3], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()));
+        var (_, url, root) = await NewSnapshot(answers);
+        Assert.EndsWith("?from=3", url, StringComparison.Ordinal);
         Assert.All(root.GetProperty("histograms").EnumerateArray(), row => Assert.Equal(1, row.GetArrayLength()));
         Assert.Empty(errors);
         await page.Context.CloseAsync();
@@ -173,13 +168,8 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
             _store.AddSnapshot(writer, 3);
         }
         await Assertions.Expect(charts).ToHaveAttributeAsync("data-snapshots", "4", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
-        static System.Text.Json.JsonElement Json(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement;
-        var updates = await Updates(answers, body => Json(body).GetProperty("snapshots").GetArrayLength());
-        var update = Assert.Single(updates, u => Json(u.Body).GetProperty("snapshots").GetArrayLength() > 0);
-        Assert.Contains("?from=3&have=", update.Url, StringComparison.Ordinal);
-        var root = Json(update.Body);
-        Assert.Equal(3, root.GetProperty("from").GetInt32());
-        Assert.Equal([3], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()));
+        var (updates, url, root) = await NewSnapshot(answers);
+        Assert.Contains("?from=3&have=", url, StringComparison.Ordinal);
         Assert.All(root.GetProperty("drift").EnumerateArray(), line => Assert.Equal(1, line.GetProperty("values").GetArrayLength()));
         Assert.All(root.GetProperty("faithfulness").EnumerateArray(), line => Assert.Equal(1, line.GetProperty("values").GetArrayLength()));
         // The first epoch's 20 loss points were held: only the 5 new ones came, once.
@@ -205,13 +195,8 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
         }
         await Assertions.Expect(canvas).ToHaveAttributeAsync("data-snapshots", "4", new LocatorAssertionsToHaveAttributeOptions { Timeout = 10_000 });
         await Assertions.Expect(canvas).ToHaveAttributeAsync("data-tiles", $"{4 * SampleStore.FilterCount}");
-        static System.Text.Json.JsonElement Json(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement;
-        var updates = await Updates(answers, body => Json(body).GetProperty("snapshots").GetArrayLength());
-        var update = Assert.Single(updates, u => Json(u.Body).GetProperty("snapshots").GetArrayLength() > 0);
-        Assert.EndsWith("?from=3", update.Url, StringComparison.Ordinal);
-        var root = Json(update.Body);
-        Assert.Equal(3, root.GetProperty("from").GetInt32());
-        Assert.Equal([3], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()));
+        var (_, url, root) = await NewSnapshot(answers);
+        Assert.EndsWith("?from=3", url, StringComparison.Ordinal);
         Assert.Equal(1, root.GetProperty("data").GetArrayLength());
         Assert.Empty(errors);
         await page.Context.CloseAsync();
@@ -229,6 +214,21 @@ public sealed class LiveUpdateTests(Browser browser) : IAsyncLifetime
             lock (answers) answers.Add((response.Url, body));
         };
         return answers;
+    }
+
+    private static System.Text.Json.JsonElement Json(byte[] body) => System.Text.Json.JsonDocument.Parse(body).RootElement;
+
+    // The one update that brought snapshot 3 to a page holding snapshots 0-2: its answer starts from 3 and carries
+    // snapshot 3 alone. Returns every update, that one's address and its body.
+    private static async Task<(List<(string Url, byte[] Body)> Updates, string Url, System.Text.Json.JsonElement Root)> NewSnapshot(
+        List<(string Url, byte[] Body)> answers)
+    {
+        var updates = await Updates(answers, body => Json(body).GetProperty("snapshots").GetArrayLength());
+        var update = Assert.Single(updates, u => Json(u.Body).GetProperty("snapshots").GetArrayLength() > 0);
+        var root = Json(update.Body);
+        Assert.Equal(3, root.GetProperty("from").GetInt32());
+        Assert.Equal([3], root.GetProperty("snapshots").EnumerateArray().Select(e => e.GetInt32()));
+        return (updates, update.Url, root);
     }
 
     private static bool Answered(List<(string Url, byte[] Body)> answers, string ending)
