@@ -207,7 +207,9 @@ public sealed class PostHocTests(Browser browser, PostHocTests.Served served) : 
         await Assertions.Expect(cube).ToHaveAttributeAsync("data-clickable", "1");
         // The first mark of the first class starts right of the class labels (130 px); its first cell is epoch 1.
         await cube.ClickAsync(new LocatorClickOptions { Position = new Position { X = 131, Y = 8 } });
-        await page.WaitForURLAsync("**/posthoc?image=validation:*&epoch=1");
+        // Only the address is asked of the navigation here: the page's load event can take long on a busy machine, and the
+        // fields below are waited for by their own assertions.
+        await page.WaitForURLAsync("**/posthoc?image=validation:*&epoch=1", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 30_000 });
         var index = int.Parse(page.Url[(page.Url.IndexOf("validation:", StringComparison.Ordinal) + 11)..page.Url.IndexOf('&', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
         Assert.InRange(index, 1000, 1000 + _store.Validation - 1);
         await Assertions.Expect(page.Locator("#validation-index")).ToHaveValueAsync(index.ToString(CultureInfo.InvariantCulture));
